@@ -1,0 +1,14 @@
+"""Augmenters: frozen configurations that are batched ``datasets.map`` steps."""
+
+from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
+from .compose import OneOf, Sequential
+from .dataset import augment_dataset
+from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+from .lexicon import Lexicon
+from .nlpaug_adapter import NlpaugAugmenter
+
+__all__ = [
+    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
+    "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
+    "augment_dataset",
+]

@@ -1,0 +1,192 @@
+"""The Augmenter contract: a frozen configuration that is also a batched ``datasets.map`` step.
+
+``ds.map(aug, batched=True, with_indices=True)`` returns a larger batch: for every input row the
+original (when ``keep_original``) and then exactly ``n_aug`` augmented rows, every other column
+copied, plus two provenance columns, ``aug_op`` and ``aug_source``.
+
+Randomness comes from one ``random.Random`` per input row, seeded from (augmenter name, seed, row
+index), never from global state: the output is the same whatever ``batch_size`` or ``num_proc``.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction"]
+
+#: Provenance columns added to every augmented dataset.
+AUG_OP = "aug_op"
+AUG_SOURCE = "aug_source"
+#: ``aug_op`` of a row copied unchanged from the input.
+ORIGINAL = "original"
+
+_MAX_SEED = 2**40  # seed and row index are packed side by side into one integer seed
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value >= high):
+        bound = f">= {low}" if high is None else f"in [{low}, {high})"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+
+
+def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> None:
+    """Raise ValueError unless ``value`` is a number in [0, 1] (or (0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    if not (0 <= value <= 1) or (not allow_zero and value == 0):
+        bound = "[0, 1]" if allow_zero else "(0, 1]"
+        raise ValueError(f"{name} must be in {bound}, got {value}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Augmenter(ABC):
+    """Base of every augmenter. Subclasses implement :meth:`augment` (and may override
+    :meth:`augment_many` to share work between the ``n_aug`` outputs of one text).
+
+    ``None``, empty and whitespace-only texts pass through unchanged: the row appears once, as an
+    original, even with ``keep_original=False``, and gets no augmented copies (copies of nothing
+    would only duplicate the row). Every other row gets exactly ``n_aug`` outputs.
+    """
+
+    column: str = field(default="text", metadata={"help": "name of the text column to augment"})
+    n_aug: int = field(default=1, metadata={"help": "augmented rows generated per input row"})
+    keep_original: bool = field(default=True, metadata={"help": "keep each original row before its augmentations"})
+    seed: int = field(default=0, metadata={"help": "seed; with the row index it fixes every random choice"})
+
+    #: Operation name written to ``aug_op``.
+    name: ClassVar[str] = "augment"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.column, str) or not self.column:
+            raise ValueError(f"column must be a non-empty string, got {self.column!r}")
+        _check_int("n_aug", self.n_aug, 1)
+        if not isinstance(self.keep_original, bool):
+            raise ValueError(f"keep_original must be True or False, got {self.keep_original!r}")
+        _check_int("seed", self.seed, 0, _MAX_SEED)
+
+    # -- the per-text API -------------------------------------------------------------------
+    @abstractmethod
+    def augment(self, text: str, rng: random.Random) -> str:
+        """One augmented version of a non-empty ``text``, drawing randomness only from ``rng``."""
+
+    @property
+    def op_name(self) -> str:
+        """What ``aug_op`` says of this augmenter's outputs."""
+        return self.name
+
+    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
+        """``n`` augmented versions of ``text`` as ``(text, operation name)`` pairs."""
+        return [(self.augment(text, rng), self.op_name) for _ in range(n)]
+
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int]) -> list[list[tuple[str, str]] | None]:
+        """Outputs for a batch: ``None`` for a pass-through text, else ``n_aug`` pairs.
+
+        Model-backed augmenters override this to run their model once per batch.
+        """
+        out: list[list[tuple[str, str]] | None] = []
+        for text, index in zip(texts, indices):
+            if text is None or not text.strip():
+                out.append(None)
+            else:
+                out.append(self.augment_many(text, self.rng(index), self.n_aug))
+        return out
+
+    def rng(self, index: int) -> random.Random:
+        """The random generator for input row ``index`` (what :meth:`augment_batch` uses)."""
+        salt = zlib.crc32(self.name.encode())
+        return random.Random((salt << 80) | (self.seed << 40) | (index % _MAX_SEED))
+
+    def generate(self, text: str, index: int = 0) -> list[str]:
+        """The ``n_aug`` augmented versions of one text, as row ``index`` of a dataset would get."""
+        if text is None or not isinstance(text, str) or not text.strip():
+            return []
+        return [t for t, _ in self.augment_many(text, self.rng(index), self.n_aug)]
+
+    def config(self) -> dict[str, Any]:
+        """The recipe: class name and every field, JSON-friendly (for model cards and logs)."""
+        params = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"augmenter": type(self).__name__, **_jsonable(params)}
+
+    # -- the datasets.map step --------------------------------------------------------------
+    def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None) -> dict[str, list]:
+        if indices is None or isinstance(indices, int):
+            raise ValueError(
+                f"{type(self).__name__} is a batched map step with row indices: "
+                "use ds.map(aug, batched=True, with_indices=True) or textaug.augment_dataset(ds, aug)"
+            )
+        texts = self._texts(batch)
+        return assemble(batch, self.column, indices, self.keep_original, self.augment_batch(texts, indices))
+
+    def _texts(self, batch: Mapping[str, list]) -> list:
+        if self.column not in batch:
+            raise ValueError(
+                f"text column {self.column!r} not found; the dataset has columns {sorted(batch)}"
+            )
+        texts = batch[self.column]
+        if isinstance(texts, str):
+            raise ValueError(f"{type(self).__name__} needs batches: use ds.map(aug, batched=True, with_indices=True)")
+        for text in texts:
+            if text is not None and not isinstance(text, str):
+                raise ValueError(
+                    f"text column {self.column!r} must hold strings, found {type(text).__name__} "
+                    f"{text!r}; the dataset has columns {sorted(batch)}"
+                )
+        return texts
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Augmenter):
+        return value.config()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def assemble(
+    batch: Mapping[str, list],
+    column: str,
+    indices: Sequence[int],
+    keep_original: bool,
+    outputs: Sequence[list[tuple[str, str]] | None],
+) -> dict[str, list]:
+    """The enlarged batch: originals (and pass-throughs), each followed by its outputs, every
+    other column copied, provenance recorded (or extended, when the batch already has it)."""
+    texts = batch[column]
+    has_provenance = AUG_OP in batch and AUG_SOURCE in batch
+    prev_ops = batch[AUG_OP] if has_provenance else None
+    source: list[int] = []  # position in the batch of each output row
+    out_texts: list[Any] = []
+    out_ops: list[str] = []
+    for pos, made in enumerate(outputs):
+        prev = prev_ops[pos] if prev_ops is not None else ORIGINAL
+        if keep_original or made is None:
+            source.append(pos)
+            out_texts.append(texts[pos])
+            out_ops.append(prev)
+        if made:
+            for new_text, op in made:
+                source.append(pos)
+                out_texts.append(new_text)
+                out_ops.append(op if prev == ORIGINAL else f"{prev}+{op}")
+    out: dict[str, list] = {}
+    for key, values in batch.items():
+        if key == column:
+            out[key] = out_texts
+        elif key != AUG_OP:
+            out[key] = [values[i] for i in source]
+    out[AUG_OP] = out_ops
+    if not has_provenance:
+        out[AUG_SOURCE] = [int(indices[i]) for i in source]
+    return out
+

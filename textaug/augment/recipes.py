@@ -1,0 +1,47 @@
+"""Named augmentation recipes: what the command line and training configs refer to."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .base import Augmenter
+from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+
+__all__ = ["Recipe", "build_augmenter"]
+
+
+class Recipe(str, Enum):
+    EDA = "eda"
+    SYNONYM = "synonym"
+    INSERT = "insert"
+    SWAP = "swap"
+    DELETE = "delete"
+    AEDA = "aeda"
+
+
+def build_augmenter(
+    recipe: Recipe | str,
+    *,
+    alpha: float | None = None,
+    n_aug: int = 4,
+    seed: int = 0,
+    column: str = "text",
+    keep_original: bool = True,
+) -> Augmenter:
+    """The augmenter a recipe names. ``alpha`` is the one rate each recipe has (EDA: all four
+    rates; delete: the per-word probability; aeda: the punctuation ratio); None keeps defaults."""
+    try:
+        recipe = Recipe(recipe)
+    except ValueError:
+        raise ValueError(f"unknown recipe {recipe!r}; choose one of {[r.value for r in Recipe]}") from None
+    common = {"n_aug": n_aug, "seed": seed, "column": column, "keep_original": keep_original}
+    rate = {} if alpha is None else None
+    if recipe is Recipe.EDA:
+        rate = rate if rate is not None else {"alpha_sr": alpha, "alpha_ri": alpha, "alpha_rs": alpha, "p_rd": alpha}
+        return EDA(**common, **rate)
+    if recipe is Recipe.DELETE:
+        return RandomDelete(**common, **(rate if rate is not None else {"p": alpha}))
+    if recipe is Recipe.AEDA:
+        return AEDA(**common, **(rate if rate is not None else {"ratio": alpha}))
+    cls = {Recipe.SYNONYM: SynonymReplace, Recipe.INSERT: RandomInsert, Recipe.SWAP: RandomSwap}[recipe]
+    return cls(**common, **(rate if rate is not None else {"alpha": alpha}))

@@ -1,0 +1,175 @@
+"""Where offline resources come from, and one clear error when one is missing.
+
+Nothing here runs at import time: every function resolves lazily and caches its answer on disk
+under :func:`cache_dir`, so the first call pays and later calls are cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # nltk is imported lazily: importing textaug must stay cheap.
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+__all__ = [
+    "CACHE_ENV",
+    "ResourceNotFoundError",
+    "cache_dir",
+    "system_wordnet_dir",
+    "wordnet_root",
+    "load_wordnet",
+]
+
+#: Environment variable that overrides the cache folder (lexicon, nltk-readable WordNet tree).
+CACHE_ENV = "TEXTAUG_CACHE"
+
+# The files nltk's WordNet reader opens; `lexnames` is written from _LEXNAMES when missing.
+_WORDNET_FILES = (
+    "data.noun", "data.verb", "data.adj", "data.adv",
+    "index.noun", "index.verb", "index.adj", "index.adv",
+    "noun.exc", "verb.exc", "adj.exc", "adv.exc",
+)
+_WORDNET_OPTIONAL = ("index.sense", "cntlist.rev")
+
+# Debian ships WordNet 3.0 without `lexnames`, which nltk needs. Its 45 rows are the table of the
+# man page lexnames(5WN); the syntactic category (third column) follows from the name's prefix.
+_LEXNAMES = (
+    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute "
+    "noun.body noun.cognition noun.communication noun.event noun.feeling noun.food noun.group "
+    "noun.location noun.motive noun.object noun.person noun.phenomenon noun.plant noun.possession "
+    "noun.process noun.quantity noun.relation noun.shape noun.state noun.substance noun.time "
+    "verb.body verb.change verb.cognition verb.communication verb.competition verb.consumption "
+    "verb.contact verb.creation verb.emotion verb.motion verb.perception verb.possession "
+    "verb.social verb.stative verb.weather adj.ppl"
+).split()
+_CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+
+# Where packaged WordNet 3.0 dictionaries live: Debian/Ubuntu, Homebrew (Apple and Intel), and the
+# Princeton install default. WNSEARCHDIR / WNHOME are WordNet's own environment variables.
+_SYSTEM_WORDNET_DIRS = (
+    "/usr/share/wordnet",
+    "/opt/homebrew/opt/wordnet/dict",
+    "/usr/local/opt/wordnet/dict",
+    "/usr/local/WordNet-3.0/dict",
+)
+
+_REMEDY = (
+    "Install WordNet in one of two ways:\n"
+    "  * nltk's data:      python -m nltk.downloader wordnet\n"
+    "  * the system files: sudo apt-get install wordnet-base wordnet-sense-index"
+    "   (Homebrew: brew install wordnet)"
+)
+
+
+class ResourceNotFoundError(LookupError):
+    """An offline resource is not installed; the message says how to install it."""
+
+
+def cache_dir() -> Path:
+    """The folder textaug caches derived resources in (created on demand).
+
+    ``$TEXTAUG_CACHE`` if set, else ``$XDG_CACHE_HOME/textaug``, else ``~/.cache/textaug``.
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "textaug"
+
+
+def system_wordnet_dir() -> Path | None:
+    """The first folder that holds a system WordNet 3.0 dictionary, or None."""
+    candidates: list[str] = []
+    if os.environ.get("WNSEARCHDIR"):
+        candidates.append(os.environ["WNSEARCHDIR"])
+    if os.environ.get("WNHOME"):
+        candidates.append(os.path.join(os.environ["WNHOME"], "dict"))
+    candidates.extend(_SYSTEM_WORDNET_DIRS)
+    for folder in candidates:
+        path = Path(folder)
+        if all((path / name).is_file() for name in _WORDNET_FILES):
+            return path
+    return None
+
+
+def _nltk_wordnet_pointer():
+    """nltk's own WordNet (a folder or a zip pointer) when nltk's data has it, else None."""
+    import nltk
+
+    for resource in ("corpora/wordnet", "corpora/wordnet.zip/wordnet/"):
+        try:
+            return nltk.data.find(resource)
+        except LookupError:
+            continue
+    return None
+
+
+def _build_nltk_tree(source: Path, target: Path) -> None:
+    """Copy a system WordNet dictionary into an nltk-readable folder, atomically.
+
+    nltk refuses symlinks that leave its data root, so the files are copied, not linked. The
+    tree is built in a temporary sibling and renamed, so a crash never leaves half a tree.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=target.parent))
+    try:
+        for name in _WORDNET_FILES + _WORDNET_OPTIONAL:
+            if (source / name).is_file():
+                shutil.copyfile(source / name, tmp / name)
+        if (source / "lexnames").is_file():
+            shutil.copyfile(source / "lexnames", tmp / "lexnames")
+        else:
+            rows = (f"{i:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n" for i, name in enumerate(_LEXNAMES))
+            (tmp / "lexnames").write_text("".join(rows), encoding="utf-8")
+        try:
+            tmp.rename(target)
+        except OSError:  # another process won the race; its tree is as good as ours
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def wordnet_root() -> tuple[object, str]:
+    """A path pointer an nltk WordNet reader can open, and where it came from.
+
+    Order: nltk's own data (``"nltk"``), else the system WordNet 3.0 dictionary turned into an
+    nltk-readable tree under :func:`cache_dir` (``"system:<dir>"``). Raises
+    :class:`ResourceNotFoundError` naming both remedies when neither exists.
+    """
+    from nltk.data import FileSystemPathPointer
+
+    pointer = _nltk_wordnet_pointer()
+    if pointer is not None:
+        return pointer, "nltk"
+    source = system_wordnet_dir()
+    if source is None:
+        raise ResourceNotFoundError(f"WordNet was not found.\n{_REMEDY}")
+    data_root = cache_dir() / "nltk_data"
+    target = data_root / "corpora" / "wordnet"
+    if not (target / "lexnames").is_file():
+        _build_nltk_tree(source, target)
+    # nltk (3.9.3+) refuses to read outside the folders on nltk.data.path, so the cache's data
+    # root must be on it. Adding it also lets code that uses nltk.corpus.wordnet directly (nlpaug's
+    # SynonymAug) find the same tree. Appended, once: nltk's own data keeps precedence.
+    import nltk
+
+    if str(data_root) not in map(str, nltk.data.path):
+        nltk.data.path.append(str(data_root))
+    return FileSystemPathPointer(str(target)), f"system:{source}"
+
+
+def load_wordnet() -> "WordNetCorpusReader":
+    """An nltk WordNet reader over :func:`wordnet_root`, without touching ``nltk.data.path``."""
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    import warnings
+
+    pointer, _ = wordnet_root()
+    with warnings.catch_warnings():  # "multilingual functions are not available": no OMW, by design
+        warnings.simplefilter("ignore", UserWarning)
+        return WordNetCorpusReader(pointer, None)
