@@ -63,8 +63,10 @@ def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
 
 
 def _cmd_augment(args) -> int:
-    from .data import load_table, save_table
+    from .data import FORMATS, load_table, output_format, save_table
 
+    if output_format(args.output) is None:  # refuse before doing the work, not after
+        raise ValueError(f"{args.output}: unsupported output type; use one of {', '.join(FORMATS)}")
     ds = load_table(args.input, split=args.split, header=not args.no_header)
     _, out, seconds = _augment(ds, args, keep_original=not args.no_original)
     save_table(out, args.output)

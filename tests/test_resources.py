@@ -1,0 +1,52 @@
+import pytest
+
+from textaug import resources
+from textaug.resources import ResourceNotFoundError
+
+
+def test_wordnet_comes_from_the_system_dictionary_as_an_nltk_tree(tmp_path, monkeypatch):
+    if resources.system_wordnet_dir() is None:
+        pytest.skip("no system WordNet (apt-get install wordnet-base)")
+    monkeypatch.setattr(resources, "_nltk_wordnet_pointer", lambda: None)
+    monkeypatch.setenv(resources.CACHE_ENV, str(tmp_path / "cache"))
+    pointer, origin = resources.wordnet_root()
+    assert origin.startswith("system:")
+    tree = tmp_path / "cache" / "nltk_data" / "corpora" / "wordnet"
+    lexnames = (tree / "lexnames").read_text().splitlines()
+    assert len(lexnames) == 45 and lexnames[3] == "03\tnoun.Tops\t1"
+    reader = resources.load_wordnet()
+    assert "film" in {l.name() for s in reader.synsets("movie") for l in s.lemmas()}
+
+
+def test_missing_wordnet_names_both_remedies(monkeypatch):
+    monkeypatch.setattr(resources, "_nltk_wordnet_pointer", lambda: None)
+    monkeypatch.setattr(resources, "system_wordnet_dir", lambda: None)
+    with pytest.raises(ResourceNotFoundError) as err:
+        resources.wordnet_root()
+    message = str(err.value)
+    assert "python -m nltk.downloader wordnet" in message
+    assert "apt-get install wordnet-base wordnet-sense-index" in message
+
+
+def test_wnsearchdir_is_honoured(tmp_path, monkeypatch):
+    for name in resources._WORDNET_FILES:
+        (tmp_path / name).write_text("")
+    monkeypatch.setenv("WNSEARCHDIR", str(tmp_path))
+    assert resources.system_wordnet_dir() == tmp_path
+
+
+def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(resources.CACHE_ENV, str(tmp_path / "x"))
+    assert resources.cache_dir() == tmp_path / "x"
+    monkeypatch.delenv(resources.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert resources.cache_dir() == tmp_path / "xdg" / "textaug"
+
+
+def test_importing_textaug_loads_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = "import sys, textaug; print(sorted(m for m in ('nltk', 'datasets', 'torch', 'transformers') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
