@@ -15,6 +15,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any, ClassVar
 
 __all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction"]
@@ -26,6 +27,12 @@ AUG_SOURCE = "aug_source"
 ORIGINAL = "original"
 
 _MAX_SEED = 2**40  # seed and row index are packed side by side into one integer seed
+
+
+@lru_cache(maxsize=None)
+def _salt(name: str) -> int:
+    """Per-augmenter-type bits of the row seed: two augmenters with one seed draw differently."""
+    return zlib.crc32(name.encode()) << 80
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
@@ -100,8 +107,7 @@ class Augmenter(ABC):
 
     def rng(self, index: int) -> random.Random:
         """The random generator for input row ``index`` (what :meth:`augment_batch` uses)."""
-        salt = zlib.crc32(self.name.encode())
-        return random.Random((salt << 80) | (self.seed << 40) | (index % _MAX_SEED))
+        return random.Random(_salt(self.name) | (self.seed << 40) | (index % _MAX_SEED))
 
     def generate(self, text: str, index: int = 0) -> list[str]:
         """The ``n_aug`` augmented versions of one text, as row ``index`` of a dataset would get."""

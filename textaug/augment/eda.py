@@ -51,20 +51,19 @@ class Sentence:
             if self._runtime is None:
                 raise RuntimeError("this augmenter has no lexicon")
             cache, resolve = self._runtime
-            get = cache.get
             tokens = self.tokens
             tx = tokens.tx
-            if tokens.spaced and len(tokens.words) == len(tx):
-                pairs = enumerate(" ".join(tx).lower().split(" "))  # one C call lower-cases all
+            positions = tokens.words
+            if tokens.spaced and len(positions) == len(tx):
+                keys = " ".join(tx).lower().split(" ")  # one C call lower-cases every word
             else:
-                pairs = ((i, tx[i].lower()) for i in tokens.words)
-            found = []
-            for i, key in pairs:
-                synonyms = get(key)
-                if synonyms is None:
-                    synonyms = cache[key] = resolve(key)
-                if synonyms:
-                    found.append((i, key, synonyms))
+                keys = [tx[i].lower() for i in positions]
+            synonyms = list(map(cache.get, keys))  # the hot path: C-level dict probes only
+            if None in synonyms:  # words seen for the first time: resolve and remember them
+                for j, found_synonyms in enumerate(synonyms):
+                    if found_synonyms is None:
+                        synonyms[j] = cache[keys[j]] = resolve(keys[j])
+            found = [(positions[j], keys[j], syn) for j, syn in enumerate(synonyms) if syn]
             self._candidates = found
         return self._candidates
 
@@ -327,11 +326,22 @@ class EDA(WordAugmenter):
         return op(sentence, rng, rate)
 
     def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        ops = self._operations()
+        return self._many(text, rng, n, self._operations(), self._runtime())
+
+    def augment_batch(self, texts, indices):
+        # The same as the base loop, with the operation plan and look-up cache resolved once per
+        # batch instead of once per row.
+        ops, runtime, n = self._operations(), self._runtime(), self.n_aug
+        return [
+            None if text is None or not text.strip() else self._many(text, self.rng(index), n, ops, runtime)
+            for text, index in zip(texts, indices)
+        ]
+
+    def _many(self, text: str, rng: random.Random, n: int, ops: list, runtime: Runtime) -> list[tuple[str, str]]:
         rounds, rest = divmod(n, len(ops))
         plan = ops * rounds + (rng.sample(ops, rest) if rest else [])
         for i in range(len(plan) - 1, 0, -1):  # Fisher-Yates on random(): cheaper than shuffle()
             j = int(rng.random() * (i + 1))
             plan[i], plan[j] = plan[j], plan[i]
-        sentence = Sentence(tk.parse(text), self._runtime())
+        sentence = Sentence(tk.parse(text), runtime)
         return [(tk.render(op(sentence, rng, rate)), name) for name, op, rate in plan]
