@@ -153,8 +153,14 @@ def punctuation_insert(tokens: tk.Tokens, rng: random.Random, ratio: float, mark
 class WordAugmenter(Augmenter):
     """An augmenter that works on parsed tokens: each text is parsed once for all its outputs."""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if hasattr(self, "lexicon"):  # the synonym-based augmenters declare lexicon and stopwords
+            _check_lexicon(self)
+
     def _runtime(self) -> Runtime | None:
-        return None
+        lexicon = getattr(self, "lexicon", None)
+        return None if lexicon is None else _runtime(lexicon, self.stopwords)  # type: ignore[attr-defined]
 
     @abstractmethod
     def _apply(self, sentence: Sentence, rng: random.Random) -> tk.Tokens: ...
@@ -198,10 +204,6 @@ class SynonymReplace(WordAugmenter):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_fraction("alpha", self.alpha)
-        _check_lexicon(self)
-
-    def _runtime(self):
-        return _runtime(self.lexicon, self.stopwords)
 
     def _apply(self, sentence, rng):
         return synonym_replace(sentence, rng, self.alpha)
@@ -219,10 +221,6 @@ class RandomInsert(WordAugmenter):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_fraction("alpha", self.alpha)
-        _check_lexicon(self)
-
-    def _runtime(self):
-        return _runtime(self.lexicon, self.stopwords)
 
     def _apply(self, sentence, rng):
         return random_insert(sentence, rng, self.alpha)
@@ -304,10 +302,6 @@ class EDA(WordAugmenter):
             check_fraction(name, getattr(self, name))
         if not any((self.alpha_sr, self.alpha_ri, self.alpha_rs, self.p_rd)):
             raise ValueError("EDA needs at least one of alpha_sr, alpha_ri, alpha_rs, p_rd above zero")
-        _check_lexicon(self)
-
-    def _runtime(self):
-        return _runtime(self.lexicon, self.stopwords)
 
     # (aug_op name, operation, the field holding its rate); an operation runs when its rate > 0.
     _OPERATIONS: ClassVar[tuple] = (
