@@ -30,7 +30,7 @@ def _runtime(lexicon: Lexicon, stopwords: tuple[str, ...] | None) -> Runtime:
     """A look-up cache for one (lexicon, stopwords) configuration: stopwords are pre-filled with
     "no synonyms", so the hot loop is a single ``dict.get`` per word."""
     stop = STOPWORDS if stopwords is None else frozenset(w.lower() for w in stopwords)
-    _, resolve = lexicon.lookup_parts()
+    resolve = lexicon.resolver()
     cache: dict[str, tuple[str, ...]] = dict.fromkeys(stop, ())
     return cache, resolve
 

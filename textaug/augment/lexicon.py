@@ -247,11 +247,11 @@ class Lexicon:
             self._resolved[key] = found
         return found
 
-    def lookup_parts(self) -> tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]]]:
-        """For hot loops: the resolved-word cache (probe it with ``dict.get``) and the resolver
-        to call, and store into the cache, on a miss. Loads the table now."""
+    def resolver(self) -> Callable[[str], tuple[str, ...]]:
+        """The uncached ``lower-cased word -> synonyms`` function, for callers that keep their
+        own cache (the augmenters do, per stopword set). Loads the table now."""
         self._tables()
-        return self._resolved, self._resolve
+        return self._resolve
 
     def _resolve(self, key: str) -> tuple[str, ...]:
         # Like WordNet's morphy: the word itself, its listed irregular bases, and every base the
