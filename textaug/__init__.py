@@ -1,7 +1,11 @@
-"""textaug: text augmentation as ``datasets.map`` steps, for classification with scarce labels.
+"""textaug: text augmentation as ``datasets.map`` steps, and transfer learning on the enlarged corpus.
 
-Importing textaug is cheap and has no side effects: WordNet, nltk and datasets load on first use.
+Importing textaug is cheap and has no side effects: WordNet, nltk, datasets and torch load on
+first use (the trainer, ``load`` and ``push_to_hub`` are imported when first touched).
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from .augment import (
     AEDA,
@@ -20,7 +24,23 @@ from .augment import (
     SynonymReplace,
     augment_dataset,
 )
+from .config import Strategy, TrainConfig
 from .resources import ResourceNotFoundError
+
+if TYPE_CHECKING:
+    from .hub import push_to_hub
+    from .predict import TextClassifier, load
+    from .trainer import TrainResult, train
+
+# Names whose modules import torch: resolved on first access (PEP 562).
+_LAZY = {"train": "trainer", "TrainResult": "trainer", "load": "predict", "TextClassifier": "predict",
+         "push_to_hub": "hub"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
@@ -28,4 +48,5 @@ __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
+    "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load", "push_to_hub", "train",
 ]

