@@ -54,3 +54,52 @@ def sst2_train_path():
     if not os.path.isfile(path):
         pytest.skip("../shared/data/eda is not beside the checkout")
     return path
+
+
+def _eda_file(task: str, split: str) -> str:
+    path = os.path.abspath(os.path.join(SHARED_DATA, task, f"{split}.tsv"))
+    if not os.path.isfile(path):
+        pytest.skip("../shared/data/eda is not beside the checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sst2_small(_session_caches):
+    """(train, eval): 48 and 32 SST-2 rows, stratified and seeded (the files are label-sorted)."""
+    from textaug.data import read_labelled_tsv, stratified_sample
+
+    train = stratified_sample(read_labelled_tsv(_eda_file("sst2", "train")), 48, seed=0)
+    test = stratified_sample(read_labelled_tsv(_eda_file("sst2", "test")), 32, seed=0)
+    return train, test
+
+
+@pytest.fixture(scope="session")
+def sst2_files(sst2_small, tmp_path_factory):
+    """The same rows as headerless label<TAB>text files, for the command line."""
+    folder = tmp_path_factory.mktemp("sst2")
+    paths = []
+    for name, ds in zip(("train", "eval"), sst2_small):
+        path = folder / f"{name}.tsv"
+        path.write_text("".join(f"{r['label']}\t{r['text']}\n" for r in ds), encoding="utf-8")
+        paths.append(str(path))
+    return tuple(paths)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory):
+    """A 2-layer, 32-wide BERT built from a config (random weights) with the MiniLM tokenizer,
+    saved as a local checkpoint: the mechanics of the trainer in seconds."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from textaug.resources import minilm_path
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# tiny\n", encoding="utf-8")
+    return str(folder)

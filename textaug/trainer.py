@@ -223,12 +223,12 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
                                     column="text", keep_original=True)
         with accelerator.main_process_first():
             train_ds = augment_dataset(train_ds, augmenter, num_proc=config.num_proc, desc="augmenting")
-    train_texts, train_labels = train_ds["text"], train_ds["label"]
+    train_texts, train_labels = list(train_ds["text"]), list(train_ds["label"])
 
     # 2. Model and encoder.
     model, encoder, groups, head, provenance = _build_model(config, data.labels, train_texts)
     train_ids = encoder.encode(train_texts)
-    eval_ids = encoder.encode(data.eval["text"])
+    eval_ids = encoder.encode(list(data.eval["text"]))
 
     # 3. Batches: length-grouped, dynamic padding; the loaders' own generators keep the global RNG
     # (dropout) untouched, which is what makes a resumed run equal to an uninterrupted one.
@@ -238,7 +238,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     loader_kw = {"collate_fn": _collate(encoder.pad_id), "num_workers": 0}
     train_loader = torch.utils.data.DataLoader(_Rows(train_ids, train_labels), batch_sampler=sampler,
                                                generator=torch.Generator().manual_seed(config.seed), **loader_kw)
-    eval_loader = torch.utils.data.DataLoader(_Rows(eval_ids, data.eval["label"]), batch_sampler=eval_sampler,
+    eval_loader = torch.utils.data.DataLoader(_Rows(eval_ids, list(data.eval["label"])), batch_sampler=eval_sampler,
                                               generator=torch.Generator().manual_seed(config.seed), **loader_kw)
 
     # 4. Optimizer and schedule over this process's optimizer steps.
@@ -365,7 +365,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     metrics.update({"best_step": state.best_step, "metric": config.metric, "history": state.history,
                     "stopped_early": state.stopped_early, "eval_data": data.eval_source,
                     "train_examples": len(train_ids), "train_examples_original": len(data.train),
-                    "train_seconds": round(seconds, 2),
+                    "train_seconds": round(seconds, 2), "processes": world,
                     "train_examples_per_second": round(trained_examples / seconds, 2) if seconds > 0 else None})
     if accelerator.is_main_process:
         _write_folder(output_dir, unwrapped, encoder, config, data, augmenter, metrics, provenance)

@@ -87,7 +87,7 @@ def _encode(ds: "Dataset", config: "TrainConfig", labels: list[str], what: str) 
     if unknown:
         raise ValueError(f"{what} data has labels {unknown[:10]} that are not in the training label set {labels}")
     features = Features({"text": Value("string"), "label": ClassLabel(names=labels)})
-    return Dataset.from_dict({"text": ds[config.text_column], "label": [index[n] for n in names]}, features=features)
+    return Dataset.from_dict({"text": list(ds[config.text_column]), "label": [index[n] for n in names]}, features=features)
 
 
 def prepare_data(config: "TrainConfig", train_dataset: Any = None, eval_dataset: Any = None) -> PreparedData:
