@@ -138,7 +138,8 @@ class HubStandIn:
                     repo_id = f"{data['organization']}/{data['name']}" if data.get("organization") else data["name"]
                     if repo_id in hub.repos:
                         return self._error(409, "RepoExists", "You already created this model repo")
-                    hub.repos[repo_id] = Repo(private=bool(data.get("private")))
+                    private = bool(data.get("private")) or data.get("visibility") == "private"
+                    hub.repos[repo_id] = Repo(private=private)
                     return self._send(200, {"url": f"{hub.url}/{repo_id}", "name": repo_id, "id": repo_id})
                 m = re.fullmatch(r"/api/models/(.+)/preupload/([^/]+)", path)
                 if m:
@@ -169,14 +170,6 @@ class HubStandIn:
             def _get(self, head: bool) -> None:
                 path = unquote(urlparse(self.path).path)
                 hub.requests.append(("HEAD" if head else "GET", path, self._authorized()))
-                m = re.fullmatch(r"/api/models/(.+?)(?:/revision/([^/]+))?", path)
-                if m and not path.endswith("/tree"):
-                    repo = self._repo(m.group(1), head)
-                    if repo is None:
-                        return
-                    return self._send(200, {"id": m.group(1), "modelId": m.group(1), "sha": repo.head,
-                                            "private": repo.private,
-                                            "siblings": [{"rfilename": f} for f in sorted(repo.files)]}, head=head)
                 m = re.fullmatch(r"/api/models/(.+)/tree/([^/]+)(?:/(.*))?", path)
                 if m:
                     repo = self._repo(m.group(1), head)
@@ -184,6 +177,14 @@ class HubStandIn:
                         return
                     return self._send(200, [{"type": "file", "path": f, "size": len(b),
                                              "oid": hashlib.sha1(b).hexdigest()} for f, b in sorted(repo.files.items())], head=head)
+                m = re.fullmatch(r"/api/models/([^/]+/[^/]+)(?:/revision/([^/]+))?", path)
+                if m:
+                    repo = self._repo(m.group(1), head)
+                    if repo is None:
+                        return
+                    return self._send(200, {"id": m.group(1), "modelId": m.group(1), "sha": repo.head,
+                                            "private": repo.private,
+                                            "siblings": [{"rfilename": f} for f in sorted(repo.files)]}, head=head)
                 m = re.fullmatch(r"/(.+)/resolve/([^/]+)/(.+)", path)
                 if m:
                     repo = self._repo(m.group(1), head)
