@@ -51,6 +51,7 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 # Benchmarks print figures (ratios against peers run in the same process); no timed assertions.
 bench: install $(BENCH_STAMP)
 	$(PY) bench/augment_throughput.py
+	$(PY) bench/train_throughput.py
 
 clean:
 	rm -rf $(VENV)

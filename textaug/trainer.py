@@ -264,7 +264,10 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     elif config.resume:
         accelerator.print(f"no checkpoint in {last}; starting from the beginning")
 
+    overhead = [0.0]  # seconds spent evaluating and checkpointing, not training
+
     def checkpoint() -> None:
+        began = time.perf_counter()
         tmp = checkpoints / "last.tmp"
         accelerator.wait_for_everyone()
         if accelerator.is_main_process and tmp.exists():
@@ -278,8 +281,10 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
                 shutil.rmtree(last)
             tmp.rename(last)
         accelerator.wait_for_everyone()
+        overhead[0] += time.perf_counter() - began
 
     def evaluate_and_track(epoch_label: str) -> None:
+        began = time.perf_counter()
         metrics = _evaluate(accelerator, model, eval_loader, data.labels)
         value = metrics[config.metric]
         record = {"epoch": epoch_label, "step": state.global_step, "accuracy": metrics["accuracy"],
@@ -298,6 +303,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
             state.bad_evals += 1
             if config.patience is not None and state.bad_evals >= config.patience:
                 state.stopped_early = True
+        overhead[0] += time.perf_counter() - began
 
     # 6. The loop.
     model.train()
@@ -352,6 +358,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
             state.epoch, state.batches_done = epoch + 1, 0
         checkpoint()
     seconds = time.perf_counter() - started
+    training_seconds = seconds - overhead[0]
 
     # 7. The best weights become the model; the folder is written by the main process.
     unwrapped = accelerator.unwrap_model(model)
@@ -366,7 +373,9 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
                     "stopped_early": state.stopped_early, "eval_data": data.eval_source,
                     "train_examples": len(train_ids), "train_examples_original": len(data.train),
                     "train_seconds": round(seconds, 2), "processes": world,
-                    "train_examples_per_second": round(trained_examples / seconds, 2) if seconds > 0 else None})
+                    "train_loop_seconds": round(training_seconds, 2),
+                    # steps only: evaluation and checkpoint time are left out, as Trainer's figure does
+                    "train_examples_per_second": round(trained_examples / training_seconds, 2) if training_seconds > 0 else None})
     if accelerator.is_main_process:
         _write_folder(output_dir, unwrapped, encoder, config, data, augmenter, metrics, provenance)
         if not config.keep_checkpoints:
@@ -374,7 +383,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     accelerator.wait_for_everyone()
     accelerator.print(format_metrics(metrics))
     accelerator.print(f"trained on {len(train_ids):,} rows ({len(data.train):,} original) in {seconds:.0f} s "
-                      f"({trained_examples / max(seconds, 1e-9):.1f} examples/s); model written to {output_dir}")
+                      f"({trained_examples / max(training_seconds, 1e-9):.1f} examples/s while training); model written to {output_dir}")
     classifier = TextClassifier(unwrapped.eval(), encoder, data.labels)
     accelerator.end_training()
     return TrainResult(output_dir, metrics, state.history, classifier, state.stopped_early)
