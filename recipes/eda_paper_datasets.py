@@ -17,18 +17,10 @@ import time
 from pathlib import Path
 
 from textaug import EDA, augment_dataset
+from textaug.augment.recipes import eda_paper_setting as paper_setting
 from textaug.data import read_labelled_tsv, save_table, stratified_sample
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "eda"
-
-
-def paper_setting(n: int) -> tuple[float, int]:
-    """(alpha, n_aug) the paper recommends for n training examples."""
-    if n <= 500:
-        return 0.05, 16
-    if n <= 2000:
-        return 0.05, 8
-    return 0.1, 4
 
 
 def main() -> None:

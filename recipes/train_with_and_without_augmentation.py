@@ -16,19 +16,11 @@ import statistics
 from pathlib import Path
 
 from textaug.config import TrainConfig
+from textaug.augment.recipes import eda_paper_setting as paper_setting
 from textaug.data import read_labelled_tsv, stratified_sample
 from textaug.trainer import train
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eda"
-
-
-def paper_setting(n: int) -> tuple[float, int]:
-    """The EDA paper's recommended (alpha, n_aug) for a training-set size."""
-    if n <= 500:
-        return 0.05, 16
-    if n <= 2000:
-        return 0.05, 8
-    return 0.1, 4
 
 
 def main() -> None:

@@ -208,6 +208,8 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
 
     # 1. Data: loaded and checked (ValueError naming the problem), then the training split alone
     # is augmented, originals kept.
+    if config.is_lstm and config.vectors is not None and not Path(config.vectors).is_file():
+        raise ValueError(f"{config.vectors}: no such vectors file (a GloVe or word2vec text file)")
     if not config.is_lstm:
         from .models.transformer import check_model_source
         from .resources import resolve_model

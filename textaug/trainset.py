@@ -110,7 +110,12 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, eval_dataset:
         evaluation = _load(eval_source, config.eval_split, config, "evaluation")
         _check_columns(evaluation, config, "evaluation")
         evaluation = _encode(evaluation, config, labels, "evaluation")
-        described = eval_source if isinstance(eval_source, str) else f"{config.eval_split} split"
+        if isinstance(eval_source, str):
+            described = eval_source
+        elif hasattr(eval_source, "keys"):
+            described = f"the {config.eval_split} split"
+        else:
+            described = f"the evaluation dataset ({len(evaluation):,} rows)"
         return PreparedData(train, evaluation, labels, str(described))
 
     # No evaluation data: hold out a stratified, seeded share of the training rows (before any

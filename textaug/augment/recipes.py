@@ -7,7 +7,7 @@ from enum import Enum
 from .base import Augmenter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 
-__all__ = ["Recipe", "build_augmenter"]
+__all__ = ["Recipe", "build_augmenter", "eda_paper_setting"]
 
 
 class Recipe(str, Enum):
@@ -45,3 +45,12 @@ def build_augmenter(
         return AEDA(**common, **(rate if rate is not None else {"ratio": alpha}))
     cls = {Recipe.SYNONYM: SynonymReplace, Recipe.INSERT: RandomInsert, Recipe.SWAP: RandomSwap}[recipe]
     return cls(**common, **(rate if rate is not None else {"alpha": alpha}))
+
+
+def eda_paper_setting(n: int) -> tuple[float, int]:
+    """(alpha, n_aug) the EDA paper (Wei & Zou 2019) recommends for ``n`` training examples."""
+    if n <= 500:
+        return 0.05, 16
+    if n <= 2000:
+        return 0.05, 8
+    return 0.1, 4
