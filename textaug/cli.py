@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--n", type=int, default=500, help="training examples sampled (default: 500)")
     demo.add_argument("--eval-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
     _add_config_options(demo, skip=("train", "eval", "train_split", "eval_split", "header", "text_column",
-                                    "label_column", "dataset_name", "eval_fraction"))
+                                    "label_column", "dataset_name", "eval_fraction", "train_samples"))
     # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole.
     demo.set_defaults(augment="eda", n_aug=4, alpha=0.05, epochs=3, max_length=64, output_dir="textaug-demo-model")
     return parser

@@ -31,7 +31,8 @@ class TrainConfig:
     """Everything a training run depends on; saved beside the model as ``training_config.json``."""
 
     train: str | None = field(default=None, metadata=_help(
-        "training data: a csv/tsv/jsonl/parquet file or a hub dataset id (or pass a Dataset in Python)"))
+        "training data: a csv/tsv/jsonl/parquet file, a hub dataset id, or builtin:rotten_tomatoes "
+        "(or pass a Dataset in Python)"))
     eval: str | None = field(default=None, metadata=_help(
         "evaluation data, same forms; default: a stratified `eval_fraction` of the training data"))
     train_split: str = field(default="train", metadata=_help("split of a hub dataset used for training"))
@@ -41,6 +42,8 @@ class TrainConfig:
     label_column: str = field(default="label", metadata=_help("column holding the labels"))
     dataset_name: str | None = field(default=None, metadata=_help(
         "dataset name for the model card (default: the hub id when the training data is one)"))
+    train_samples: int | None = field(default=None, metadata=_help(
+        "train on a stratified, seeded sample of this many rows (before augmentation)"))
     eval_fraction: float = field(default=0.1, metadata=_help("held-out share of the training data when no eval data is given"))
 
     model: str = field(default="minilm", metadata=_help(
@@ -119,6 +122,8 @@ class TrainConfig:
             raise ValueError(f"mixed_precision must be no, fp16 or bf16, got {self.mixed_precision!r}")
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if self.train_samples is not None and self.train_samples < 2:
+            raise ValueError(f"train_samples must be at least 2, got {self.train_samples}")
         if self.eval_steps is not None and self.eval_steps < 1:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
         if self.patience is not None and self.patience < 1:

@@ -11,7 +11,10 @@ if TYPE_CHECKING:
 
     from .config import TrainConfig
 
-__all__ = ["PreparedData", "prepare_data", "label_names"]
+__all__ = ["PreparedData", "prepare_data", "label_names", "BUILTIN_PREFIX"]
+
+#: ``builtin:rotten_tomatoes`` names a corpus that ships in a package (see textaug.data.load_builtin).
+BUILTIN_PREFIX = "builtin:"
 
 
 @dataclass
@@ -33,6 +36,10 @@ def _load(source: Any, split: str, config: "TrainConfig", what: str) -> "Dataset
         if split not in source:
             raise ValueError(f"{what} data has splits {list(source)}, not {split!r}")
         return source[split]
+    if isinstance(source, str) and source.startswith(BUILTIN_PREFIX):
+        from .data import load_builtin
+
+        return load_builtin(source[len(BUILTIN_PREFIX):], seed=config.seed)[split]
     if isinstance(source, str):
         return load_table(source, split=split, header=config.header)
     return source
@@ -101,8 +108,14 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, eval_dataset:
     if len(labels) < 2:
         raise ValueError(f"training data has a single class ({labels[0]!r}); a classifier needs at least two")
     train = _encode(train, config, labels, "training")
+    if config.train_samples is not None and config.train_samples < len(train):
+        from .data import stratified_sample
+
+        train = stratified_sample(train, config.train_samples, seed=config.seed)
 
     eval_source = eval_dataset if eval_dataset is not None else config.eval
+    if eval_source is None and isinstance(train_source, str) and train_source.startswith(BUILTIN_PREFIX):
+        eval_source = train_source  # a built-in corpus brings its test split
     if eval_source is None and train_dataset is not None and hasattr(train_dataset, "keys") \
             and config.eval_split in train_dataset:
         eval_source = train_dataset  # a DatasetDict passed whole brings its own test split
