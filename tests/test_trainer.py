@@ -236,3 +236,12 @@ def test_bad_options_and_model_folders_fail_before_training(tiny_bert, tmp_path,
     assert not (tmp_path / "model").exists()
     with pytest.raises(ValueError, match="not a model folder"):
         load(tmp_path / "notamodel")
+
+
+def test_builtin_corpus_with_a_training_sample(tiny_bert, tmp_path):
+    result = train(_config(tiny_bert, tmp_path, train="builtin:rotten_tomatoes", train_samples=40, epochs=1,
+                           augment="eda", n_aug=1))
+    m = result.metrics
+    assert m["train_examples_original"] == 40 and m["train_examples"] == 80
+    assert m["examples"] == 2562  # the built-in test split, never augmented
+    assert result.classifier.labels == ["rotten", "fresh"]
