@@ -148,7 +148,7 @@ def _cmd_augment(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .augment.base import AUG_OP, AUG_SOURCE
+    from .augment.base import AUG_OP
     from .augment.dataset import augment_dataset
     from .augment.recipes import build_augmenter
     from .data import load_builtin, stratified_sample
@@ -189,13 +189,7 @@ def _cmd_evaluate(args) -> int:
     from .trainset import _as_names
 
     ds = load_table(args.data, split=args.split, header=not args.no_header)
-    for column in (args.text_column, args.label_column):
-        if column not in ds.column_names:
-            raise ValueError(f"{args.data} has no column {column!r}; its columns are {ds.column_names}")
-    texts = ds[args.text_column]
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad:
-        raise ValueError(f"{args.data}: {len(bad)} row(s) have no text (first: {bad[0]})")
+    texts = _column_texts(ds, args.data, args.text_column, also=(args.label_column,))
     clf = load(args.model_dir)
     metrics = clf.evaluate(texts, _as_names(ds, args.label_column))
     print(format_metrics(metrics))
@@ -203,6 +197,18 @@ def _cmd_evaluate(args) -> int:
         Path(args.output).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
         print(f"wrote {args.output}")
     return 0
+
+
+def _column_texts(ds, source: str, text_column: str, also: tuple[str, ...] = ()) -> list[str]:
+    """The texts of ``ds``, after checking the columns exist and every text is a string."""
+    for column in (text_column, *also):
+        if column not in ds.column_names:
+            raise ValueError(f"{source} has no column {column!r}; its columns are {ds.column_names}")
+    texts = list(ds[text_column])
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise ValueError(f"{source}: {len(bad)} row(s) have no text (first: {bad[0]})")
+    return texts
 
 
 def _read_texts(args) -> tuple[list[str], object]:
@@ -214,13 +220,7 @@ def _read_texts(args) -> tuple[list[str], object]:
             raise ValueError(f"{args.input}: no such file")
         return path.read_text(encoding="utf-8").splitlines(), None
     ds = load_table(args.input, header=not args.no_header)
-    if args.text_column not in ds.column_names:
-        raise ValueError(f"{args.input} has no column {args.text_column!r}; its columns are {ds.column_names}")
-    texts = ds[args.text_column]
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad:
-        raise ValueError(f"{args.input}: {len(bad)} row(s) have no text (first: {bad[0]})")
-    return texts, ds
+    return _column_texts(ds, args.input, args.text_column), ds
 
 
 def _cmd_predict(args) -> int:

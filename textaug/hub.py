@@ -7,7 +7,6 @@ is handed to ``HfApi`` and never printed or logged.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 __all__ = ["push_to_hub", "IGNORED_FOR_PUSH"]
 
@@ -20,9 +19,9 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool = F
     """Create ``repo_id`` if needed and upload the folder in one commit; returns the commit URL."""
     from huggingface_hub import HfApi
 
-    folder = Path(model_dir)
-    if not (folder.is_dir() and (folder / "config.json").is_file()):
-        raise ValueError(f"{model_dir} is not a model folder: it has no config.json")
+    from .models import require_model_folder
+
+    folder = require_model_folder(model_dir)
     if not (folder / "README.md").is_file():
         raise ValueError(f"{model_dir} has no README.md model card; write the folder with textaug train")
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):

@@ -82,11 +82,10 @@ class TextClassifier:
 
 
 def _model_folder(source: str | os.PathLike, revision: str | None, token: str | bool | None) -> Path:
-    path = Path(source).expanduser()
-    if path.exists():
-        if not (path.is_dir() and (path / "config.json").is_file()):
-            raise ValueError(f"{source} is not a model folder: it has no config.json")
-        return path
+    from .models import require_model_folder
+
+    if Path(source).expanduser().exists():
+        return require_model_folder(source)
     from huggingface_hub import snapshot_download
 
     # Not a local folder: a hub repo id. Only what a prediction needs is downloaded.

@@ -54,7 +54,6 @@ class _State:
     epoch: int = 0
     batches_done: int = 0  # per-process batches of `epoch` already trained
     global_step: int = 0
-    best: float | None = None
     best_step: int | None = None
     best_metrics: dict[str, Any] | None = None
     bad_evals: int = 0
@@ -208,8 +207,10 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
 
     # 1. Data: loaded and checked (ValueError naming the problem), then the training split alone
     # is augmented, originals kept.
-    if config.is_lstm and config.vectors is not None and not Path(config.vectors).is_file():
-        raise ValueError(f"{config.vectors}: no such vectors file (a GloVe or word2vec text file)")
+    if config.is_lstm and config.vectors is not None:
+        from .models.vectors import require_vectors_file
+
+        require_vectors_file(config.vectors)
     if not config.is_lstm:
         from .models.transformer import check_model_source
         from .resources import resolve_model
@@ -256,8 +257,9 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
     last = checkpoints / "last"
     if config.resume and (last / _STATE_FILE).is_file():
         saved = json.loads((last / _STATE_FILE).read_text())
-        if saved["config"] != _config_key(config):
-            changed = sorted(k for k in saved["config"] if saved["config"][k] != _config_key(config).get(k))
+        key = _config_key(config)
+        if saved["config"] != key:
+            changed = sorted(k for k in saved["config"] if saved["config"][k] != key.get(k))
             raise ValueError(f"the checkpoint in {last} was written with different options {changed}; "
                              "resume with the same options or start without --resume")
         accelerator.load_state(str(last))
@@ -292,8 +294,9 @@ def train(config: TrainConfig, *, train_dataset: Any = None, eval_dataset: Any =
         record = {"epoch": epoch_label, "step": state.global_step, "accuracy": metrics["accuracy"],
                   "macro_f1": metrics["macro_f1"], "loss": metrics["loss"]}
         state.history.append(record)
-        if _improved(config, value, state.best):
-            state.best, state.best_step, state.best_metrics, state.bad_evals = value, state.global_step, metrics, 0
+        best = state.best_metrics[config.metric] if state.best_metrics else None
+        if _improved(config, value, best):
+            state.best_step, state.best_metrics, state.bad_evals = state.global_step, metrics, 0
             accelerator.wait_for_everyone()
             if accelerator.is_main_process:
                 from safetensors.torch import save_model

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from torch import nn
 
+from . import require_model_folder
+
 __all__ = ["check_model_source", "load_transformer", "transformer_layer_groups"]
 
 
@@ -16,16 +18,9 @@ def check_model_source(source: str) -> None:
 
     A string that is not an existing path is taken for a hub id (the ordinary online path).
     """
-    path = Path(source).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"{source} is a file, not a model folder (a folder with config.json)")
-        if not (path / "config.json").is_file():
-            raise ValueError(f"{source} is not a model folder: it has no config.json")
-        return
     looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or os.sep in source and os.sep != "/"
-    if looks_like_path:
-        raise ValueError(f"{source}: no such model folder")
+    if looks_like_path or Path(source).expanduser().exists():
+        require_model_folder(source)
 
 
 def load_transformer(source: str, labels: list[str]):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PAD", "UNK", "WordVocab", "tokenize_words", "load_vectors", "build_vocab"]
+__all__ = ["PAD", "UNK", "WordVocab", "tokenize_words", "require_vectors_file", "load_vectors", "build_vocab"]
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -95,6 +95,14 @@ def _read_text_vectors(path: Path, wanted: set[str], budget: int) -> tuple[list[
     return words, np.stack(rows)
 
 
+def require_vectors_file(source: str | os.PathLike) -> Path:
+    """``source`` as a Path if it is a file, else a ValueError naming it."""
+    path = Path(source)
+    if not path.is_file():
+        raise ValueError(f"{source}: no such vectors file (a GloVe or word2vec text file)")
+    return path
+
+
 def load_vectors(source: str | os.PathLike | None, wanted: Iterable[str], budget: int) -> tuple[list[str], np.ndarray]:
     """(words, matrix) restricted to ``wanted`` plus the ``budget`` most frequent words.
 
@@ -112,10 +120,7 @@ def load_vectors(source: str | os.PathLike | None, wanted: Iterable[str], budget
         matrix = np.load(matrix_path, mmap_mode="r")
         keep = [i for i, w in enumerate(words_all) if i < budget or w in wanted]
         return [words_all[i] for i in keep], np.asarray(matrix[keep], dtype=np.float32)
-    path = Path(source)
-    if not path.is_file():
-        raise ValueError(f"{source}: no such vectors file (a GloVe or word2vec text file)")
-    return _read_text_vectors(path, wanted, budget)
+    return _read_text_vectors(require_vectors_file(source), wanted, budget)
 
 
 def build_vocab(texts: Iterable[str], source: str | os.PathLike | None, budget: int,
