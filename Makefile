@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt requirements-offline.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
-	$(PY) -m pip install -q --no-deps -r requirements-offline.txt
+	$(PY) -m pip install -q --no-deps --ignore-requires-python -r requirements-offline.txt
 	touch $(STAMP)
 
 # The main job on built-in defaults.

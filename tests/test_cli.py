@@ -60,11 +60,13 @@ def test_missing_file_and_bad_extension(tmp_path, capsys):
 
 def test_demo_augments_then_trains(capsys, tiny_bert, tmp_path):
     out_dir = tmp_path / "demo-model"
-    assert main(["demo", "--n", "40", "--eval-n", "30", "--n-aug", "2", "--epochs", "1", "--model", tiny_bert,
-                 "--output-dir", str(out_dir)]) == 0
+    assert main(["demo", "--n", "40", "--validation-n", "20", "--test-n", "30", "--n-aug", "2", "--epochs", "1",
+                 "--model", tiny_bert, "--output-dir", str(out_dir)]) == 0
     out = capsys.readouterr().out
     assert "Rotten Tomatoes (built-in): 40 training snippets" in out and "30 test snippets" in out
-    assert "trained on 120 rows (40 original)" in out and "accuracy" in out and "macro-F1" in out
+    assert "20 other training snippets for validation" in out
+    assert "trained on 120 rows (40 original)" in out and "TEST (" in out and "macro-F1" in out
     for name in ("README.md", "metrics.json", "training_config.json", "model.safetensors", "config.json"):
         assert (out_dir / name).is_file(), name
-    assert json.loads((out_dir / "metrics.json").read_text())["examples"] == 30
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["test"]["examples"] == 30 and metrics["validation"]["examples"] == 20

@@ -17,7 +17,7 @@ import pytest
 
 from textaug.config import TrainConfig
 from textaug.predict import load
-from textaug.trainer import train
+from textaug.training.pipeline import train
 
 from hub_standin import HubStandIn
 
@@ -30,7 +30,7 @@ def model_dir(tiny_bert, sst2_small, tmp_path_factory):
     out = tmp_path_factory.mktemp("push") / "sst2-tiny"
     config = TrainConfig(model=tiny_bert, output_dir=str(out), epochs=1, batch_size=8, augment="swap", n_aug=1,
                          keep_checkpoints=True)
-    train(config, train_dataset=sst2_small[0], eval_dataset=sst2_small[1])
+    train(config, train_dataset=sst2_small[0], test_dataset=sst2_small[1])
     assert (out / "checkpoints").is_dir()  # kept here, so the test can see they are not uploaded
     return out
 

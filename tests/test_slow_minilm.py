@@ -6,7 +6,7 @@ import pytest
 
 from textaug.config import TrainConfig
 from textaug.data import read_labelled_tsv, stratified_sample
-from textaug.trainer import train
+from textaug.training.pipeline import train
 
 from conftest import _eda_file
 
@@ -20,7 +20,7 @@ def test_minilm_on_200_sst2_examples_beats_70_percent(tmp_path):
     test = read_labelled_tsv(_eda_file("sst2", "test"))
     config = TrainConfig(model="minilm", output_dir=str(tmp_path / "minilm"), epochs=4, lr=1e-4, batch_size=16,
                          max_length=64, seed=0)
-    result = train(config, train_dataset=train_ds, eval_dataset=val_ds)
+    result = train(config, train_dataset=train_ds, validation_dataset=val_ds)
     metrics = result.classifier.evaluate(list(test["text"]), [str(v) for v in test["label"]])
     print(f"SST-2 test accuracy {metrics['accuracy']:.4f} on {metrics['examples']} examples")
     assert metrics["examples"] == len(test) == 1752

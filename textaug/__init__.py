@@ -24,17 +24,19 @@ from .augment import (
     SynonymReplace,
     augment_dataset,
 )
-from .config import Strategy, TrainConfig
+from .config import Select, Strategy, TrainConfig
 from .resources import ResourceNotFoundError
 
 if TYPE_CHECKING:
     from .hub import push_to_hub
     from .predict import TextClassifier, load
-    from .trainer import TrainResult, train
+    from .training.fit import Event
+    from .training.objectives import CrossEntropy
+    from .training.pipeline import TrainResult, train
 
 # Names whose modules import torch: resolved on first access (PEP 562).
-_LAZY = {"train": "trainer", "TrainResult": "trainer", "load": "predict", "TextClassifier": "predict",
-         "push_to_hub": "hub"}
+_LAZY = {"train": "training.pipeline", "TrainResult": "training.pipeline", "Event": "training.fit",
+         "CrossEntropy": "training.objectives", "load": "predict", "TextClassifier": "predict", "push_to_hub": "hub"}
 
 
 def __getattr__(name: str) -> Any:
@@ -48,5 +50,6 @@ __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
-    "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load", "push_to_hub", "train",
+    "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",
+    "push_to_hub", "train",
 ]

@@ -1,6 +1,10 @@
 """The model card: huggingface_hub ``ModelCard`` with YAML metadata (library, pipeline tag, base
 model, datasets, license, tags, model-index) and a body with the recipe, the hyperparameters,
-the results and the framework versions."""
+the results and the framework versions.
+
+The model-index carries the *test* metrics only (evaluated once, never selected on); the
+validation metrics are named as such in the body. Data appears as hub ids or file names, never as
+a path of the training machine, and only hub ids go into ``datasets``."""
 
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | No
 
     from .resources import MINILM, MINILM_HUB_ID
 
-    if config.is_lstm or source is None:
+    if config.kind != "transformer" or source is None:
         return None, None
     base = MINILM_HUB_ID if config.model == MINILM else None
     folder = Path(source)
@@ -71,57 +75,105 @@ def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | No
         return config.model, None
 
 
+def public_name(value: Any) -> Any:
+    """A local path as its last component (a card never shows the training machine's folders);
+    anything else as it is."""
+    from .models import looks_like_path
+
+    if isinstance(value, str) and looks_like_path(value):
+        return Path(value).name
+    return value
+
+
 def _pct(value: float) -> str:
     return f"{100 * value:.2f}"
+
+
+def card_datasets(config: "TrainConfig", hub_ids: dict[str, str]) -> list[str]:
+    """Hub dataset ids for the card's ``datasets``: the data's own, and ``dataset_name`` when it
+    looks like one."""
+    from .models import HUB_ID_RE
+
+    names = list(dict.fromkeys(hub_ids.values()))
+    if config.dataset_name and HUB_ID_RE.match(config.dataset_name) and config.dataset_name not in names:
+        names.insert(0, config.dataset_name)
+    return names
+
+
+def _per_class_rows(metrics: dict[str, Any]) -> str:
+    return "\n".join(
+        f"| {label} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
+        for label, row in metrics.get("per_class", {}).items())
 
 
 def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: dict[str, Any]) -> "ModelCard":
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+    from .models import get_kind
+
+    kind = get_kind(config.kind)
     base, license_ = base_model_info(config, training["model"].get("source"))
     name = Path(config.output_dir).name
-    dataset = config.dataset_name or (config.train if config.train and not Path(config.train).exists() else None)
-    tags = ["textaug", "text-classification", "data-augmentation",
-            "bilstm" if config.is_lstm else "transformer", *_OP_TAGS.get(config.augment or "", [])]
+    data_info = training["data"]
+    datasets = card_datasets(config, data_info["hub_ids"])
+    tags = ["textaug", "text-classification", "data-augmentation", kind.tag, *_OP_TAGS.get(config.augment or "", [])]
+    test = metrics.get("test")
     results = []
-    if metrics.get("accuracy") is not None:
+    if test is not None:
+        test_hub = data_info["hub_ids"].get("test")
         common = {"task_type": "text-classification", "task_name": "Text Classification",
-                  "dataset_type": dataset or "custom", "dataset_name": dataset or metrics.get("eval_data", "evaluation data"),
-                  "dataset_split": config.eval_split if config.eval and not Path(config.eval).exists() else None}
-        results = [EvalResult(metric_type="accuracy", metric_name="Accuracy", metric_value=round(metrics["accuracy"], 4), **common),
-                   EvalResult(metric_type="f1", metric_name="Macro F1", metric_value=round(metrics["macro_f1"], 4),
+                  "dataset_type": test_hub or "custom",
+                  "dataset_name": config.dataset_name or data_info["described"]["test"],
+                  "dataset_split": config.test_split if test_hub else None}
+        results = [EvalResult(metric_type="accuracy", metric_name="Accuracy", metric_value=round(test["accuracy"], 4), **common),
+                   EvalResult(metric_type="f1", metric_name="Macro F1", metric_value=round(test["macro_f1"], 4),
                               metric_config="macro", **common)]
-    data = ModelCardData(
-        library_name="textaug" if config.is_lstm else "transformers",
+    card_data = ModelCardData(
+        library_name=kind.library_name,
         pipeline_tag="text-classification",
         base_model=base,
-        datasets=[dataset] if dataset else None,
+        datasets=datasets or None,
         license=license_,
-        language="en" if config.is_lstm or config.model == "minilm" else None,
+        language="en" if config.kind != "transformer" or config.model == "minilm" else None,
         tags=tags,
         model_name=name,
         eval_results=results or None,
     )
+    training_rows = metrics["training"]
     aug = training.get("augmentation")
     recipe = ("No augmentation." if aug is None else
-              f"Recipe `{aug['recipe']}` applied to the training split only, original rows kept "
-              f"({metrics.get('train_examples_original', '?'):,} rows became {metrics.get('train_examples', '?'):,}):\n\n"
+              f"Recipe `{aug['recipe']}` applied to the training rows only, original rows kept "
+              f"({training_rows['original_examples']:,} rows became {training_rows['examples']:,}):\n\n"
               f"```json\n{json.dumps(aug, indent=2)}\n```")
-    hyper = {k: v for k, v in training["config"].items() if k not in ("train", "eval", "resume", "output_dir")}
-    rows = "\n".join(
-        f"| {label} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
-        for label, row in metrics.get("per_class", {}).items())
+    hyper = {k: public_name(v) for k, v in training["config"].items()
+             if k not in ("train", "validation", "test", "resume", "output_dir")}
     versions = "\n".join(f"- {k} {v}" for k, v in training["versions"].items())
-    model_desc = (f"a BiLSTM over {training['model'].get('vectors')} ({training['model'].get('vocab_size'):,} words)"
-                  if config.is_lstm else f"`{base or config.model}` with a sequence-classification head")
+    described = data_info["described"]
+    validation = metrics.get("validation")
+    selection = (f"the weights of step {validation['selected_step']}, chosen by validation `{config.metric}`"
+                 if validation is not None and config.select.value == "best" else
+                 f"the final weights (step {training_rows['steps']})")
+    lines = [f"Training data: {described['train']}; {training_rows['steps']:,} optimizer steps, "
+             f"{training_rows['examples_seen']:,} examples seen. Kept: {selection}."]
+    if validation is not None:
+        lines.append(f"Validation ({described['validation']}), used for selection and early stopping only: "
+                     f"accuracy {_pct(validation['accuracy'])}%, macro-F1 {_pct(validation['macro_f1'])}%.")
+    if test is not None:
+        lines.append(f"\n**Test** ({described['test']}), evaluated once on the kept weights and never used in training: "
+                     f"accuracy {_pct(test['accuracy'])}%, macro-F1 {_pct(test['macro_f1'])}%.\n\n"
+                     "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n" + _per_class_rows(test))
+    else:
+        lines.append("\nNo test data was given: the figures above were used to select the weights and are "
+                     "optimistic estimates of accuracy on new data.")
+    results_text = "\n".join(lines)
     content = f"""---
-{data.to_yaml()}
+{card_data.to_yaml()}
 ---
 
 # {name}
 
-A text classifier ({", ".join(training["labels"])}) trained with [textaug](https://github.com/textaug/textaug):
-{model_desc}, strategy `{config.strategy.value}`.
+A text classifier ({", ".join(str(v) for v in training["labels"])}) trained with textaug:
+{kind.describe(config, training["model"])}, strategy `{config.strategy.value}`, objective `{training["objective"]["objective"]}`.
 
 ## Augmentation
 
@@ -137,12 +189,7 @@ Hyperparameters:
 
 ## Results
 
-Evaluated on {metrics.get("eval_data", "the evaluation data")} (best checkpoint by `{config.metric}`, step {metrics.get("best_step")}):
-accuracy {_pct(metrics.get("accuracy", 0))}%, macro-F1 {_pct(metrics.get("macro_f1", 0))}%.
-
-| label | precision | recall | F1 | support |
-|---|---|---|---|---|
-{rows}
+{results_text}
 
 ## Usage
 

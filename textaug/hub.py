@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 
+from .training.folder import CARD_FILE, CHECKPOINTS_DIR
+
 __all__ = ["push_to_hub", "IGNORED_FOR_PUSH"]
 
 #: Not uploaded: resumable checkpoints (optimizer state, RNG pickles) and editor debris.
-IGNORED_FOR_PUSH = ["checkpoints/*", "checkpoints/**", ".*", "**/.*", "__pycache__/*"]
+IGNORED_FOR_PUSH = [f"{CHECKPOINTS_DIR}/*", f"{CHECKPOINTS_DIR}/**", ".*", "**/.*", "__pycache__/*"]
 
 
 def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool = False, token: str | None = None,
@@ -22,8 +24,8 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool = F
     from .models import require_model_folder
 
     folder = require_model_folder(model_dir)
-    if not (folder / "README.md").is_file():
-        raise ValueError(f"{model_dir} has no README.md model card; write the folder with textaug train")
+    if not (folder / CARD_FILE).is_file():
+        raise ValueError(f"{model_dir} has no {CARD_FILE} model card; write the folder with textaug train")
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
         raise ValueError(f"repo id must look like USER/NAME, got {repo_id!r}")
     api = HfApi(token=token)

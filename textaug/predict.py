@@ -17,16 +17,19 @@ import torch
 
 from .models.encoding import TextEncoder, pad_batch
 
-__all__ = ["TextClassifier", "load", "TRAINING_CONFIG_FILE", "METRICS_FILE"]
-
-TRAINING_CONFIG_FILE = "training_config.json"
-METRICS_FILE = "metrics.json"
+__all__ = ["TextClassifier", "load"]
 
 
 class TextClassifier:
-    """A model, its encoder and its label names: ``predict(texts)`` returns label names."""
+    """A model, its encoder and its labels.
 
-    def __init__(self, model: torch.nn.Module, encoder: TextEncoder, labels: Sequence[str]) -> None:
+    ``labels`` are the label values as the training data gave them, in label-id order: a
+    ``ClassLabel``'s names, the sorted integers of integer labels, or the sorted strings.
+    :meth:`predict` returns values of that list (ints for a model trained on ints), and the
+    columns of :meth:`predict_proba` and :meth:`logits` follow its order.
+    """
+
+    def __init__(self, model: torch.nn.Module, encoder: TextEncoder, labels: Sequence[Any]) -> None:
         self.model = model
         self.encoder = encoder
         self.labels = list(labels)
@@ -59,6 +62,7 @@ class TextClassifier:
         return out
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Class probabilities, one row per text; column ``j`` is ``labels[j]``."""
         scores = self.logits(texts, batch_size)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         return scores / scores.sum(axis=1, keepdims=True)
@@ -66,54 +70,57 @@ class TextClassifier:
     def predict_ids(self, texts: Sequence[str], batch_size: int = 64) -> list[int]:
         return self.logits(texts, batch_size).argmax(axis=1).tolist()
 
-    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[str]:
+    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[Any]:
+        """One label per text, a value of :attr:`labels` (as the training data gave it)."""
         return [self.labels[i] for i in self.predict_ids(texts, batch_size)]
 
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str], batch_size: int = 64) -> dict[str, Any]:
-        """Metrics against gold label names (each must be one of :attr:`labels`)."""
+    def evaluate(self, texts: Sequence[str], labels: Sequence[Any], batch_size: int = 64) -> dict[str, Any]:
+        """Metrics against gold labels, matched to :attr:`labels` by their string form (so 1 and
+        "1" are the same label)."""
         from .metrics import classification_metrics
 
-        index = {name: i for i, name in enumerate(self.labels)}
+        index = {str(name): i for i, name in enumerate(self.labels)}
         unknown = sorted({str(label) for label in labels if str(label) not in index})
         if unknown:
             raise ValueError(f"labels {unknown[:10]} are not among the model's labels {self.labels}")
         gold = [index[str(label)] for label in labels]
-        return classification_metrics(gold, self.predict_ids(texts, batch_size), self.labels)
+        return classification_metrics(gold, self.predict_ids(texts, batch_size), [str(v) for v in self.labels])
 
 
 def _model_folder(source: str | os.PathLike, revision: str | None, token: str | bool | None) -> Path:
-    from .models import require_model_folder
+    """A local model folder, or a hub repo downloaded; a ValueError naming the problem otherwise
+    (a mistyped local path is never sent to the Hub resolver)."""
+    from .models import looks_like_path, require_model_folder
 
-    if Path(source).expanduser().exists():
+    if looks_like_path(str(source)):
         return require_model_folder(source)
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
 
-    # Not a local folder: a hub repo id. Only what a prediction needs is downloaded.
-    return Path(snapshot_download(str(source), revision=revision, token=token,
-                                  allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "README.md"]))
+    # Not a local path: a hub repo id. Only what a prediction needs is downloaded.
+    try:
+        return Path(snapshot_download(str(source), revision=revision, token=token,
+                                      allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "README.md"]))
+    except (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{source}: no such model folder, and it could not be loaded as a hub repo id ({first})") from err
 
 
 def load(source: str | os.PathLike, *, revision: str | None = None, token: str | bool | None = None) -> TextClassifier:
-    """A :class:`TextClassifier` from a folder written by :func:`textaug.train` or a hub repo id."""
-    from .models.encoding import TokenizerEncoder, VocabEncoder
-    from .models.lstm import BILSTM_MODEL_TYPE, BiLSTMClassifier
-    from .models.vectors import WordVocab
+    """A :class:`TextClassifier` from a folder written by :func:`textaug.train`, a transformers
+    checkpoint folder, or a hub repo id. The folder's config.json ``model_type`` picks the kind."""
+    from .models import kind_for_folder
+    from .training.folder import read_training_info
 
     folder = _model_folder(source, revision, token)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    training_path = folder / TRAINING_CONFIG_FILE
-    training = json.loads(training_path.read_text(encoding="utf-8")) if training_path.is_file() else {}
+    training = read_training_info(folder)
     max_length = int(training.get("config", {}).get("max_length", 512))
-    if config.get("model_type") == BILSTM_MODEL_TYPE:
-        model = BiLSTMClassifier.from_pretrained(folder)
-        labels = [model.id2label[i] for i in range(model.num_labels)]
-        return TextClassifier(model.eval(), VocabEncoder(WordVocab.load(folder), max_length), labels)
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(folder)
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot load the model in {folder}: {str(err).splitlines()[0]}") from err
-    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    return TextClassifier(model.eval(), TokenizerEncoder(tokenizer, max_length), labels)
+    model, encoder = kind_for_folder(config).load(folder, max_length)
+    id2label = model.id2label if isinstance(getattr(model, "id2label", None), dict) else model.config.id2label
+    names = [id2label[i] for i in range(len(id2label))]
+    # training_config.json keeps the label values' types (ints stay ints); config.json has strings
+    labels = training.get("labels") or names
+    if [str(v) for v in labels] != [str(n) for n in names]:
+        raise ValueError(f"{folder}: training_config.json labels {labels} disagree with config.json {names}")
+    return TextClassifier(model.eval(), encoder, labels)

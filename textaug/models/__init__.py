@@ -1,12 +1,119 @@
-"""Classifier models: BERT-family checkpoints (transformer.py) and a BiLSTM on static word
-vectors (lstm.py, vectors.py), with the text encoders both share (encoding.py)."""
+"""Model kinds: one small module per kind, and the registry that maps names to them.
+
+A kind declares how it builds a model for a training run, how it loads one from a model folder,
+how its layers group for the transfer strategies, its default learning rate and epochs, and what
+the model card says of it (:class:`ModelKind`). Adding a kind is one new module here and one
+line in :data:`KINDS` (plus a line in :data:`ALIASES` when it has a short CLI name).
+
+Nothing heavy is imported here: ``textaug.config`` reads the registry while ``import textaug``
+must stay free of torch, so kind modules are imported on first use.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["require_model_folder"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import torch
+
+    from ..config import TrainConfig
+    from .encoding import TextEncoder
+
+__all__ = ["KINDS", "ALIASES", "Built", "ModelKind", "kind_name", "get_kind", "kind_for_folder",
+           "require_model_folder", "looks_like_path", "HUB_ID_RE"]
+
+#: kind name -> module that defines ``KIND`` (imported on first use).
+KINDS = {
+    "transformer": ".transformer",
+    "bilstm": ".bilstm",
+    "cnn": ".cnn",
+}
+
+#: Short model names the CLI and TrainConfig accept -> kind. Anything else names a transformer
+#: checkpoint (a hub id or a local folder).
+ALIASES = {
+    "minilm": "transformer",
+    "lstm-glove": "bilstm",
+    "cnn-glove": "cnn",
+}
+
+#: A Hugging Face repo id: NAME or OWNER/NAME.
+HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+@dataclass
+class Built:
+    """What a kind hands the trainer: the model, its text encoder, the pretrained parameter groups
+    bottom to top (for feature extraction, gradual unfreezing and layer-wise decay), the
+    parameters that are new, and provenance for the model card."""
+
+    model: "torch.nn.Module"
+    encoder: "TextEncoder"
+    groups: list[list[Any]]
+    head: list[Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+class ModelKind(Protocol):
+    name: str
+    #: ``model_type`` this kind writes into config.json (None: whatever transformers writes).
+    model_type: str | None
+    default_lr: float
+    default_epochs: int
+    #: ``library_name`` of the model card and a tag naming the architecture.
+    library_name: str
+    tag: str
+
+    def check(self, config: "TrainConfig") -> None:
+        """Every check on the model source that can run before any data is touched."""
+
+    def build(self, config: "TrainConfig", labels: "Sequence[str]", train_texts: "Sequence[str]") -> Built: ...
+
+    def load(self, folder: Path, max_length: int) -> tuple["torch.nn.Module", "TextEncoder"]: ...
+
+    def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:
+        """One phrase for the model card: what the model is."""
+
+
+def kind_name(model: str) -> str:
+    """The kind a model name selects: an alias's kind, else ``transformer``."""
+    return ALIASES.get(str(model), "transformer")
+
+
+def get_kind(name: str) -> ModelKind:
+    if name not in KINDS:
+        raise ValueError(f"unknown model kind {name!r}; known kinds: {sorted(KINDS)}")
+    return import_module(KINDS[name], __name__).KIND
+
+
+def kind_for_folder(config_json: dict[str, Any]) -> ModelKind:
+    """The kind that wrote a model folder, from its config.json ``model_type``."""
+    model_type = config_json.get("model_type")
+    for name in KINDS:
+        kind = get_kind(name)
+        if kind.model_type is not None and kind.model_type == model_type:
+            return kind
+    return get_kind("transformer")
+
+
+def looks_like_path(source: str) -> bool:
+    """True for strings that can only be a local path (``./x``, ``/x``, ``~/x``, ``a/b/c``), or that
+    name something that exists; hub ids are ``NAME`` or ``OWNER/NAME``."""
+    source = str(source)
+    if Path(source).expanduser().exists():
+        return True
+    if source.startswith((".", "/", "~")) or source.count("/") > 1 or (os.sep != "/" and os.sep in source):
+        return True
+    # "models/sst2-edaa" looks like a hub id, but if "models" is a local folder it is a mistyped path
+    head = source.split("/")[0]
+    return "/" in source and Path(head).is_dir()
 
 
 def require_model_folder(source: str | os.PathLike) -> Path:

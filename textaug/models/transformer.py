@@ -1,29 +1,36 @@
-"""BERT-family classifiers: any ``AutoModelForSequenceClassification`` checkpoint, and its layers
-split into groups for the transfer strategies (embeddings, each encoder layer, the head)."""
+"""The ``transformer`` kind: any ``AutoModelForSequenceClassification`` checkpoint (``minilm`` is the
+packaged all-MiniLM-L6-v2), its layers split into groups for the transfer strategies
+(embeddings, each encoder layer, the head)."""
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from . import require_model_folder
+from . import Built, looks_like_path, require_model_folder
+from .encoding import TokenizerEncoder
 
-__all__ = ["check_model_source", "load_transformer", "transformer_layer_groups"]
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..config import TrainConfig
+
+__all__ = ["check_model_source", "load_transformer", "transformer_layer_groups", "KIND"]
 
 
 def check_model_source(source: str) -> None:
     """Fail early, naming the problem, for a local path that is not a model folder.
 
-    A string that is not an existing path is taken for a hub id (the ordinary online path).
+    A string that is not a path is taken for a hub id (the ordinary online path).
     """
-    looks_like_path = source.startswith((".", "/", "~")) or source.count("/") > 1 or os.sep in source and os.sep != "/"
-    if looks_like_path or Path(source).expanduser().exists():
+    if looks_like_path(source):
         require_model_folder(source)
 
 
-def load_transformer(source: str, labels: list[str]):
+def load_transformer(source: str, labels: "Sequence[str]"):
     """(model, tokenizer) with a fresh classification head for ``labels``; names land in the config."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -66,3 +73,51 @@ def transformer_layer_groups(model: nn.Module) -> tuple[list[list[nn.Parameter]]
     groups = [list(embeddings.parameters())] + [list(layer.parameters()) for layer in layers]
     taken = {id(p) for group in groups for p in group}
     return groups, [p for p in model.parameters() if id(p) not in taken]
+
+
+@dataclass(frozen=True)
+class TransformerKind:
+    name: str = "transformer"
+    model_type: str | None = None  # whatever the checkpoint's architecture writes
+    tag: str = "transformer"
+    default_lr: float = 5e-5
+    default_epochs: int = 3
+    library_name: str = "transformers"
+
+    def check(self, config: "TrainConfig") -> None:
+        from ..resources import resolve_model
+
+        check_model_source(resolve_model(config.model))
+
+    def build(self, config: "TrainConfig", labels: "Sequence[str]", train_texts: "Sequence[str]") -> Built:
+        from ..config import Strategy
+        from ..resources import resolve_model
+
+        source = resolve_model(config.model)
+        model, tokenizer = load_transformer(source, labels)
+        try:
+            groups, head = transformer_layer_groups(model)
+        except ValueError:
+            if config.strategy is not Strategy.FINETUNE or config.layer_lr_decay != 1.0:
+                raise
+            groups, head = [], list(model.parameters())
+        return Built(model, TokenizerEncoder(tokenizer, config.max_length), groups, head, {"source": source})
+
+    def load(self, folder: Path, max_length: int):
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(folder)
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+        except (OSError, ValueError) as err:
+            raise ValueError(f"cannot load the model in {folder}: {str(err).splitlines()[0]}") from err
+        return model, TokenizerEncoder(tokenizer, max_length)
+
+    def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:
+        from ..card import base_model_info, public_name
+
+        base, _ = base_model_info(config, provenance.get("source"))
+        return f"`{base or public_name(config.model)}` with a sequence-classification head"
+
+
+KIND = TransformerKind()

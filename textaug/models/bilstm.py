@@ -1,20 +1,14 @@
-"""A bidirectional LSTM classifier over pretrained static word vectors.
-
-Saved and reloaded through ``huggingface_hub.PyTorchModelHubMixin``: ``config.json`` holds the
-constructor arguments and ``model.safetensors`` the weights, so nothing is pickled.
-"""
+"""The ``bilstm`` kind (``lstm-glove``): a bidirectional LSTM over pretrained static word vectors."""
 
 from __future__ import annotations
 
 import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-__all__ = ["BiLSTMClassifier", "BILSTM_MODEL_TYPE"]
+from .static import StaticVectorsKind, classifier_output
 
-#: ``model_type`` written into config.json, which is how :func:`textaug.load` tells the kinds apart.
-BILSTM_MODEL_TYPE = "textaug-bilstm"
+__all__ = ["BiLSTMClassifier", "KIND"]
 
 
 class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="textaug", tags=["text-classification", "bilstm"]):
@@ -26,7 +20,7 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="textaug", 
 
     def __init__(self, vocab_size: int, embedding_dim: int, num_labels: int, hidden_size: int = 128,
                  num_layers: int = 1, dropout: float = 0.3, id2label: dict | None = None,
-                 label2id: dict | None = None, model_type: str = BILSTM_MODEL_TYPE) -> None:
+                 label2id: dict | None = None, model_type: str = "textaug-bilstm") -> None:
         super().__init__()
         if num_labels < 2:
             raise ValueError("a classifier needs at least two labels")
@@ -38,12 +32,8 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="textaug", 
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(4 * hidden_size, num_labels)
 
-    def layer_groups(self) -> tuple[list[list[nn.Parameter]], list[nn.Parameter]]:
-        """(pretrained groups, new parameters): the word vectors are the only pretrained part."""
-        return [list(self.embedding.parameters())], [*self.lstm.parameters(), *self.classifier.parameters()]
-
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
-                labels: torch.Tensor | None = None) -> SequenceClassifierOutput:
+                labels: torch.Tensor | None = None):
         if attention_mask is None:
             attention_mask = (input_ids != 0).long()
         lengths = attention_mask.sum(dim=1).clamp(min=1).cpu()
@@ -54,6 +44,11 @@ class BiLSTMClassifier(nn.Module, PyTorchModelHubMixin, library_name="textaug", 
         mask = attention_mask.unsqueeze(-1).to(out.dtype)
         mean = (out * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
         maxed = out.masked_fill(mask == 0, torch.finfo(out.dtype).min).max(dim=1).values
-        logits = self.classifier(self.dropout(torch.cat([maxed, mean], dim=-1)))
-        loss = nn.functional.cross_entropy(logits, labels) if labels is not None else None
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        return classifier_output(self.classifier(self.dropout(torch.cat([maxed, mean], dim=-1))), labels)
+
+
+KIND = StaticVectorsKind(
+    name="bilstm", model_class=BiLSTMClassifier, model_type="textaug-bilstm", tag="bilstm",
+    default_lr=2e-3, default_epochs=20, summary="a BiLSTM",
+    hyper=lambda c: {"hidden_size": c.lstm_hidden, "dropout": c.dropout},
+)

