@@ -111,7 +111,16 @@ def test_private_repo_needs_the_token_to_pull(model_dir, hub, tmp_path):
 
 def test_push_errors_are_clear(model_dir, hub, tmp_path):
     no_token = _textaug(["push", str(model_dir), "--repo-id", "alice/x"], _env(hub, tmp_path / "h", False))
-    assert no_token.returncode != 0 and "alice/x" not in hub.repos
+    assert no_token.returncode == 1 and "alice/x" not in hub.repos
+    assert no_token.stderr.strip() == ("textaug: error: the Hub refused the request (401 Unauthorized): no valid token; "
+                                       "set HF_TOKEN or run `hf auth login` with a token that has write access")
+    wrong = "hf_wrong_token_9876543210"
+    bad_token = _textaug(["push", str(model_dir), "--repo-id", "alice/x"],
+                         {**_env(hub, tmp_path / "h", False), "HF_TOKEN": wrong})
+    assert bad_token.returncode == 1 and "401 Unauthorized" in bad_token.stderr
+    assert len(bad_token.stderr.strip().splitlines()) == 1 and "Traceback" not in bad_token.stderr
+    for run in (no_token, bad_token):  # no token, neither the right nor the wrong one, in any output
+        assert TOKEN not in run.stdout + run.stderr and wrong not in run.stdout + run.stderr
     not_a_model = _textaug(["push", str(tmp_path), "--repo-id", "alice/x"], _env(hub, tmp_path / "h", True))
     assert not_a_model.returncode == 2 and "is not a model folder" in not_a_model.stderr
     bad_id = _textaug(["push", str(model_dir), "--repo-id", "no-slash"], _env(hub, tmp_path / "h", True))

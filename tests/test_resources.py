@@ -50,3 +50,15 @@ def test_importing_textaug_loads_nothing_heavy():
     code = "import sys, textaug; print(sorted(m for m in ('nltk', 'datasets', 'torch', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_suite_runs_offline_with_its_own_caches():
+    """conftest sets these before huggingface_hub and datasets are imported (both read them once)."""
+    import datasets.config
+    import huggingface_hub.constants as hub
+
+    from conftest import _CACHE_ROOT
+
+    assert hub.HF_HUB_OFFLINE is True and datasets.config.HF_HUB_OFFLINE is True
+    assert str(hub.HF_HOME).startswith(_CACHE_ROOT)
+    assert str(datasets.config.HF_DATASETS_CACHE).startswith(_CACHE_ROOT)
