@@ -71,7 +71,7 @@ def main() -> None:
     csv_path = Path(args.csv or out / "runs.csv")
     runs: list[dict] = []
     for task in args.task:
-        full = read_labelled_tsv(Path(args.data) / task / "train.tsv")
+        full = read_labelled_tsv(Path(args.data) / task / "train.tsv").class_encode_column("label")
         test = read_labelled_tsv(Path(args.data) / task / "test.tsv")
         for seed in args.seeds:
             # the file is sorted by label: split and sample stratified, seeded
@@ -87,6 +87,7 @@ def main() -> None:
                     static = model in ("lstm-glove", "cnn-glove")
                     config = TrainConfig(model=model, seed=seed, augment=recipe, alpha=alpha, n_aug=n_aug,
                                          max_length=64, vectors=args.vectors if static else None,
+                                         dataset_name=f"{task} (the EDA paper's release)",
                                          output_dir=str(out / f"{task}-{args.n}-{model}-{name}-seed{seed}"), **budget)
                     started = time.perf_counter()
                     result = train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test)

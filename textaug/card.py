@@ -147,6 +147,9 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
               f"```json\n{json.dumps(aug, indent=2)}\n```")
     hyper = {k: public_name(v) for k, v in training["config"].items()
              if k not in ("train", "validation", "test", "resume", "output_dir")}
+    # the values the run used where the config left a kind's default
+    hyper.update(lr=config.learning_rate, epochs=None if config.max_steps else config.num_epochs,
+                 patience=config.early_stopping_patience)
     versions = "\n".join(f"- {k} {v}" for k, v in training["versions"].items())
     described = data_info["described"]
     validation = metrics.get("validation")

@@ -252,6 +252,12 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         overhead[0] += time.perf_counter() - began
         emit(Event("evaluation", int(epoch_progress), state.global_step, state.examples_seen, loss, metrics))
 
+    def show(bar, loss: float) -> None:
+        postfix = {"loss": f"{loss:.4f}"}
+        if state.history and config.metric in state.history[-1]:
+            postfix[config.metric] = f"{state.history[-1][config.metric]:.4f}"
+        bar.set_postfix(postfix)
+
     model.train()
     started = time.perf_counter()
     trained = 0
@@ -288,23 +294,19 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
             bar.update(1)
             if seen % _SYNC_EVERY == 0:  # the only device sync of the loop besides evaluation
                 loss_value = running.item() / seen
-                postfix = {"loss": f"{loss_value:.4f}"}
-                if state.history and config.metric in state.history[-1]:
-                    postfix[config.metric] = f"{state.history[-1][config.metric]:.4f}"
-                bar.set_postfix(postfix)
+                show(bar, loss_value)
             if not accelerator.sync_gradients:
                 continue
             state.global_step += 1
             at_end = state.global_step >= total_steps
+            epoch_end = state.batches_done == batches_per_epoch
             if config.eval_steps and state.global_step % config.eval_steps == 0 or at_end \
-                    or (not config.eval_steps and state.batches_done == batches_per_epoch):
+                    or (not config.eval_steps and epoch_end):
                 loss_value = running.item() / seen
                 record(epoch + state.batches_done / batches_per_epoch, loss_value)
-                bar.set_postfix({"loss": f"{loss_value:.4f}",
-                                 **({config.metric: f"{state.history[-1][config.metric]:.4f}"}
-                                    if config.metric in state.history[-1] else {})})
-            if state.global_step % config.checkpoint_steps == 0 and not at_end:
-                checkpoint(epoch, loss_value)
+                show(bar, loss_value)
+            if state.global_step % config.checkpoint_steps == 0 and not at_end and not epoch_end:
+                checkpoint(epoch, loss_value)  # (an epoch's end has its own checkpoint, below)
             emit(Event("step", epoch, state.global_step, state.examples_seen, loss_value))
             if at_end or state.stopped_early or stop[0]:
                 break
