@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:  `make demo`  and  `make test`.
-# Both create .venv, install pinned packages and the Debian WordNet packages when missing.
+# Both create .venv, install pinned packages and the Debian packages (WordNet, Apertium) when missing.
 # Re-running is idempotent: the install step is skipped while its stamp is newer than its inputs.
 
 PYTHON ?= python3
@@ -12,14 +12,27 @@ WORDNET_FILE := /usr/share/wordnet/data.noun
 
 install: sysdeps $(STAMP)
 
-# Debian's WordNet 3.0 is the offline source of WordNet (nltk's own data is used when present).
+# Debian packages, installed when missing (and we are root): WordNet 3.0, the offline source of
+# synonyms (nltk's own data is used when present), and Apertium with its English-Spanish and
+# English-Catalan pairs, the offline back-translation back-end. Each is checked by a file it installs.
+APERTIUM_MODES := /usr/share/apertium/modes
+SYSTEM_PACKAGES := \
+	$(WORDNET_FILE):wordnet-base \
+	/usr/share/wordnet/index.sense:wordnet-sense-index \
+	/usr/bin/apertium:apertium \
+	$(APERTIUM_MODES)/eng-spa.mode:apertium-eng-spa \
+	$(APERTIUM_MODES)/eng-cat.mode:apertium-eng-cat
+
 sysdeps:
-	@if [ ! -f $(WORDNET_FILE) ]; then \
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+	  [ -e "$${entry%%:*}" ] || missing="$$missing $${entry##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian packages wordnet-base wordnet-sense-index"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index >/dev/null; \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "note: WordNet not found; run 'sudo apt-get install wordnet-base wordnet-sense-index' or 'python -m nltk.downloader wordnet'"; \
+	    echo "note: missing Debian packages:$$missing; run 'sudo apt-get install$$missing' (WordNet also: 'python -m nltk.downloader wordnet')"; \
 	  fi; \
 	fi
 

@@ -30,6 +30,7 @@ _OP_TAGS = {
     "swap": ["random-swap"],
     "delete": ["random-deletion"],
     "aeda": ["aeda", "punctuation-insertion"],
+    "backtranslate": ["back-translation"],
 }
 
 

@@ -24,6 +24,8 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=1000, help="rows per map batch (default: 1000)")
     p.add_argument("--text-column", default="text", help="column holding the texts (default: text)")
     p.add_argument("--label-column", default="label", help="column holding the labels (default: label)")
+    p.add_argument("--pivot", nargs="+", default=None, metavar="LANG",
+                   help="backtranslate: pivot languages, one round trip each (apertium: spa, cat; default: spa)")
 
 
 def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
@@ -133,7 +135,7 @@ def _augment(ds, args, keep_original: bool = True):
     if args.label_column not in ds.column_names and args.label_column != "label":
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
     aug = build_augmenter(args.recipe, alpha=args.alpha, n_aug=args.n_aug, seed=args.seed,
-                          column=args.text_column, keep_original=keep_original)
+                          column=args.text_column, keep_original=keep_original, pivots=args.pivot)
     start = time.perf_counter()
     out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size)
     return aug, out, time.perf_counter() - start

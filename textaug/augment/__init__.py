@@ -1,5 +1,6 @@
 """Augmenters: frozen configurations that are batched ``datasets.map`` steps."""
 
+from .backtranslate import BackTranslate
 from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
 from .compose import OneOf, Sequential
 from .dataset import augment_dataset
@@ -8,7 +9,7 @@ from .lexicon import Lexicon
 from .nlpaug_adapter import NlpaugAugmenter
 
 __all__ = [
-    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
+    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
     "augment_dataset",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from .backtranslate import BackTranslate
 from .base import Augmenter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 
@@ -17,6 +18,7 @@ class Recipe(str, Enum):
     SWAP = "swap"
     DELETE = "delete"
     AEDA = "aeda"
+    BACKTRANSLATE = "backtranslate"
 
 
 def build_augmenter(
@@ -27,14 +29,24 @@ def build_augmenter(
     seed: int = 0,
     column: str = "text",
     keep_original: bool = True,
+    pivots: tuple[str, ...] | None = None,
 ) -> Augmenter:
     """The augmenter a recipe names. ``alpha`` is the one rate each recipe has (EDA: all four
-    rates; delete: the per-word probability; aeda: the punctuation ratio); None keeps defaults."""
+    rates; delete: the per-word probability; aeda: the punctuation ratio); None keeps defaults.
+    Back-translation has no rate (``alpha`` must be None); ``pivots`` names its pivot languages."""
     try:
         recipe = Recipe(recipe)
     except ValueError:
         raise ValueError(f"unknown recipe {recipe!r}; choose one of {[r.value for r in Recipe]}") from None
     common = {"n_aug": n_aug, "seed": seed, "column": column, "keep_original": keep_original}
+    if recipe is Recipe.BACKTRANSLATE:
+        if alpha is not None:
+            raise ValueError("the backtranslate recipe has no rate (alpha); choose its pivot languages instead")
+        aug = BackTranslate(**common, **({"pivots": tuple(pivots)} if pivots else {}))
+        aug.check()  # the translator is there, or one error naming the packages, before any work
+        return aug
+    if pivots:
+        raise ValueError(f"pivots apply to the backtranslate recipe, not {recipe.value!r}")
     rate = {} if alpha is None else None
     if recipe is Recipe.EDA:
         rate = rate if rate is not None else {"alpha_sr": alpha, "alpha_ri": alpha, "alpha_rs": alpha, "p_rd": alpha}
