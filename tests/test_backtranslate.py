@@ -7,7 +7,7 @@ import os
 import pytest
 
 from textaug import AUG_OP, BackTranslate, augment_dataset
-from textaug.augment.backtranslate import apertium_modes
+from textaug.augment.translators import apertium_modes
 from textaug.resources import ResourceNotFoundError
 
 TEXTS = ["The movie was surprisingly good, but the ending dragged.", "I would not watch it again.",
@@ -31,7 +31,7 @@ def _ds(texts=TEXTS):
 
 def test_a_round_trip_changes_the_text_and_stays_english():
     aug = BackTranslate(pivots=("spa",))
-    out = aug.round_trip(TEXTS[:3], "spa")
+    out = [row[0] for row in aug.round_trip(TEXTS[:3], "spa")]
     assert len(out) == 3 and out != TEXTS[:3]
     assert "film" in out[0].lower() and "the" in out[0].lower().split()  # English again, not Spanish
     assert not any(word in " ".join(out).lower().split() for word in ("la", "el", "película", "pero"))
@@ -64,12 +64,13 @@ def test_an_unchanged_round_trip_is_retried_with_another_pivot(caplog):
     aug = BackTranslate(pivots=("spa", "cat"), n_aug=1)
     # Apertium 3.8 with eng-spa 0.8.1 and eng-cat 1.0.1: "Yes." comes back unchanged through
     # Spanish and as "Aye." through Catalan; "Madrid is big." comes back unchanged through both
-    assert aug.round_trip(["Yes.", "Madrid is big."], "spa") == ["Yes.", "Madrid is big."]
+    assert aug.round_trip(["Yes.", "Madrid is big."], "spa") == [["Yes."], ["Madrid is big."]]
     with caplog.at_level(logging.INFO, logger="textaug.augment.backtranslate"):
         made = aug.augment_batch(["Yes.", "Madrid is big."], [0, 1])
     assert made[0] == [("Aye.", "backtranslate:apertium:cat")]  # retried with the next pivot
     assert made[1] == [("Madrid is big.", "backtranslate:apertium:spa")]  # kept, and counted
     assert "1 output(s) of 2 rows kept identical" in caplog.text
+    assert aug.reproducible == "the same output for any batch size and process count"
 
 
 def test_missing_modes_and_bad_options_are_named():

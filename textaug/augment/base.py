@@ -92,10 +92,12 @@ class Augmenter(ABC):
         """``n`` augmented versions of ``text`` as ``(text, operation name)`` pairs."""
         return [(self.augment(text, rng), self.op_name) for _ in range(n)]
 
-    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int]) -> list[list[tuple[str, str]] | None]:
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
+                      rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         """Outputs for a batch: ``None`` for a pass-through text, else ``n_aug`` pairs.
 
-        Model-backed augmenters override this to run their model once per batch.
+        Model-backed augmenters override this to run their model once per batch; ``rank`` is the
+        datasets worker's (``ds.map(..., with_rank=True)``), which picks its GPU.
         """
         out: list[list[tuple[str, str]] | None] = []
         for text, index in zip(texts, indices):
@@ -121,14 +123,18 @@ class Augmenter(ABC):
         return {"augmenter": type(self).__name__, **_jsonable(params)}
 
     # -- the datasets.map step --------------------------------------------------------------
-    def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None) -> dict[str, list]:
+    #: How reproducible the output is; the README states it per augmenter.
+    reproducible: ClassVar[str] = "the same output for any batch size and process count"
+
+    def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None,
+                 rank: int | None = None) -> dict[str, list]:
         if indices is None or isinstance(indices, int):
             raise ValueError(
                 f"{type(self).__name__} is a batched map step with row indices: "
                 "use ds.map(aug, batched=True, with_indices=True) or textaug.augment_dataset(ds, aug)"
             )
         texts = self._texts(batch)
-        return assemble(batch, self.column, indices, self.keep_original, self.augment_batch(texts, indices))
+        return assemble(batch, self.column, indices, self.keep_original, self.augment_batch(texts, indices, rank=rank))
 
     def _texts(self, batch: Mapping[str, list]) -> list:
         if self.column not in batch:

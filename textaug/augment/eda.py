@@ -322,7 +322,7 @@ class EDA(WordAugmenter):
     def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
         return self._many(text, rng, n, self._operations(), self._runtime())
 
-    def augment_batch(self, texts, indices):
+    def augment_batch(self, texts, indices, rank=None):
         # The same as the base loop, with the operation plan and look-up cache resolved once per
         # batch instead of once per row.
         ops, runtime, n = self._operations(), self._runtime(), self.n_aug

@@ -73,7 +73,8 @@ class NlpaugAugmenter(Augmenter):
         with _seeded_globals(rng.getrandbits(63)):
             return _as_text(self.augmenter.augment(text), text)
 
-    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int]) -> list[list[tuple[str, str]] | None]:
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
+                      rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         positions = [i for i, t in enumerate(texts) if t is not None and t.strip()]
         repeated = [texts[i] for i in positions for _ in range(self.n_aug)]
         results: list[Any] = []
