@@ -65,6 +65,7 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 bench: install $(BENCH_STAMP)
 	$(PY) bench/augment_throughput.py
 	$(PY) bench/train_throughput.py
+	$(PY) bench/model_augment_throughput.py
 
 clean:
 	rm -rf $(VENV)

@@ -181,3 +181,43 @@ def test_a_50000_word_text_is_handled_quickly():
     # Not a speed target, a guard against quadratic work: each output is linear in the text.
     assert time.perf_counter() - start < 20
     assert len(out) == 4
+
+
+def test_composites_hand_each_child_the_whole_batch_once():
+    """A model-backed child inside Sequential / OneOf still runs once per batch, not per text."""
+    import dataclasses
+    from typing import ClassVar
+
+    from datasets import Dataset
+
+    from textaug import AUG_OP, augment_dataset
+    from textaug.augment.base import Augmenter
+
+    calls: list[int] = []
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Upper(Augmenter):
+        name: ClassVar[str] = "upper"
+
+        def augment(self, text, rng):
+            return text.upper()
+
+        def augment_batch(self, texts, indices, rank=None):
+            calls.append(len(texts))
+            return super().augment_batch(texts, indices, rank)
+
+    ds = Dataset.from_dict({"text": [f"a b c d {i}" for i in range(20)] + [""], "label": [0] * 21})
+    seq = Sequential(augmenters=[Upper(), RandomSwap()], n_aug=3)
+    out = augment_dataset(ds, seq, batch_size=10, load_from_cache_file=False)
+    assert calls == [30, 30] and len(out) == 20 * 4 + 1  # two batches of 10 live rows x 3 outputs
+    assert all(t.isupper() and sorted(t.split()) != [] for t, op in zip(out["text"], out[AUG_OP]) if op != "original"
+               and t.strip())
+    assert set(out[AUG_OP]) == {"original", "upper+random_swap"}
+    assert augment_dataset(ds, seq, batch_size=7, load_from_cache_file=False)["text"] == out["text"]
+    calls.clear()
+    one = OneOf(augmenters=[Upper(), RandomSwap()], n_aug=4, seed=1)
+    out = augment_dataset(ds, one, batch_size=21, load_from_cache_file=False)
+    assert len(calls) == 1 and 0 < calls[0] < 80  # one call with the outputs that drew Upper
+    ops = [op for op in out[AUG_OP] if op != "original"]
+    assert set(ops) == {"upper", "random_swap"} and len(ops) == 80
+    assert augment_dataset(ds, one, batch_size=3, load_from_cache_file=False)["text"] == out["text"]

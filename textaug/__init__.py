@@ -13,6 +13,7 @@ from .augment import (
     AUG_SOURCE,
     EDA,
     BackTranslate,
+    EmbeddingSubstitute,
     ORIGINAL,
     Augmenter,
     Lexicon,
@@ -48,7 +49,8 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
-    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
+    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
+    "NlpaugAugmenter", "ORIGINAL",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",

@@ -31,6 +31,7 @@ _OP_TAGS = {
     "delete": ["random-deletion"],
     "aeda": ["aeda", "punctuation-insertion"],
     "backtranslate": ["back-translation"],
+    "embedding": ["embedding-substitution"],
 }
 
 

@@ -4,12 +4,14 @@ from .backtranslate import BackTranslate
 from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
 from .compose import OneOf, Sequential
 from .dataset import augment_dataset
+from .embedding import EmbeddingSubstitute
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .lexicon import Lexicon
 from .nlpaug_adapter import NlpaugAugmenter
 
 __all__ = [
-    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "Lexicon", "NlpaugAugmenter", "ORIGINAL",
+    "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
+    "NlpaugAugmenter", "ORIGINAL",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
     "augment_dataset",
 ]

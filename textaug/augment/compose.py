@@ -1,18 +1,40 @@
 """Composition: augmenters built from augmenters, themselves map steps.
 
 The children's own ``column``, ``n_aug``, ``keep_original`` and ``seed`` are ignored: the
-composite's fields govern, and its per-row random generator drives every child.
+composite's fields govern. A batch is handed to each child's batch method once (output ``k`` of
+row ``i`` is one item, with its own index for the child's random generator), so a composite that
+holds a model-backed augmenter still runs the model once per batch, not once per text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .base import Augmenter
 
 __all__ = ["Sequential", "OneOf"]
+
+
+def _one_each(child: Augmenter, seed: int) -> Augmenter:
+    """The child as the composite runs it: one output per item, the composite's seed."""
+    return dataclasses.replace(child, n_aug=1, seed=seed, keep_original=True)
+
+
+def _items(texts: Sequence[str | None], indices: Sequence[int], n: int) -> tuple[list[int], list[str], list[int]]:
+    """(row, text, item index) for output k of every live row: item index = row index * n + k, so
+    each output draws its own randomness and the result does not depend on the batch."""
+    rows, items, keys = [], [], []
+    for i, (text, index) in enumerate(zip(texts, indices)):
+        if text is not None and text.strip():
+            for k in range(n):
+                rows.append(i)
+                items.append(text)
+                keys.append(int(index) * n + k)
+    return rows, items, keys
 
 
 def _check_children(owner: str, augmenters) -> tuple[Augmenter, ...]:
@@ -49,6 +71,19 @@ class Sequential(Augmenter):
         name = self.op_name
         return [(self.augment(text, rng), name) for _ in range(n)]
 
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
+                      rank: int | None = None) -> list[list[tuple[str, str]] | None]:
+        rows, items, keys = _items(texts, indices, self.n_aug)
+        current: list[str] = list(items)
+        for child in self.augmenters if items else ():
+            made = _one_each(child, self.seed).augment_batch(current, keys, rank=rank)
+            # a child may empty a text (a user's own augmenter): the item stays as it was
+            current = [m[0][0] if m else c for m, c in zip(made, current)]
+        out: list[list[tuple[str, str]] | None] = [None] * len(texts)
+        for row, text in zip(rows, current):
+            out[row] = (out[row] or []) + [(text, self.op_name)]
+        return out
+
 
 @dataclass(frozen=True, kw_only=True)
 class OneOf(Augmenter):
@@ -83,4 +118,26 @@ class OneOf(Augmenter):
         for _ in range(n):
             child = self._pick(rng)
             out.append((child.augment(text, rng), child.op_name))
+        return out
+
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
+                      rank: int | None = None) -> list[list[tuple[str, str]] | None]:
+        rows, items, keys = _items(texts, indices, self.n_aug)
+        # each output's child is drawn from the row's own generator, so the draw is batch-independent
+        picks: list[int] = []
+        for i, index in enumerate(indices):
+            if texts[i] is not None and texts[i].strip():
+                rng = self.rng(index)
+                picks += [self.augmenters.index(self._pick(rng)) for _ in range(self.n_aug)]
+        results: list[tuple[str, str] | None] = [None] * len(items)
+        for c, child in enumerate(self.augmenters):
+            mine = [j for j, pick in enumerate(picks) if pick == c]
+            if mine:  # every item of this child in one batch call
+                made = _one_each(child, self.seed).augment_batch([items[j] for j in mine], [keys[j] for j in mine],
+                                                                 rank=rank)
+                for j, m in zip(mine, made):
+                    results[j] = m[0] if m else (items[j], child.op_name)
+        out: list[list[tuple[str, str]] | None] = [None] * len(texts)
+        for row, result in zip(rows, results):
+            out[row] = (out[row] or []) + [result]
         return out

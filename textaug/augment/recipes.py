@@ -6,6 +6,7 @@ from enum import Enum
 
 from .backtranslate import BackTranslate
 from .base import Augmenter
+from .embedding import EmbeddingSubstitute
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 
 __all__ = ["Recipe", "build_augmenter", "eda_paper_setting"]
@@ -19,6 +20,7 @@ class Recipe(str, Enum):
     DELETE = "delete"
     AEDA = "aeda"
     BACKTRANSLATE = "backtranslate"
+    EMBEDDING = "embedding"
 
 
 def build_augmenter(
@@ -55,7 +57,8 @@ def build_augmenter(
         return RandomDelete(**common, **(rate if rate is not None else {"p": alpha}))
     if recipe is Recipe.AEDA:
         return AEDA(**common, **(rate if rate is not None else {"ratio": alpha}))
-    cls = {Recipe.SYNONYM: SynonymReplace, Recipe.INSERT: RandomInsert, Recipe.SWAP: RandomSwap}[recipe]
+    cls = {Recipe.SYNONYM: SynonymReplace, Recipe.INSERT: RandomInsert, Recipe.SWAP: RandomSwap,
+           Recipe.EMBEDDING: EmbeddingSubstitute}[recipe]
     return cls(**common, **(rate if rate is not None else {"alpha": alpha}))
 
 

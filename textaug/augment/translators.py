@@ -140,6 +140,8 @@ class Decoding:
     top_p: float = 1.0
     num_beams: int = 4
     max_new_tokens: int | None = None
+    #: at least this many tokens (a benchmark fixes the output length with both bounds)
+    min_new_tokens: int | None = None
 
 
 def _budget_batches(lengths: Sequence[int], max_tokens: int, copies: int) -> list[list[int]]:
@@ -201,6 +203,8 @@ class Seq2Seq:
         d = self.decoding
         kw: dict[str, Any] = {"num_return_sequences": n,
                               "max_new_tokens": d.max_new_tokens or max(16, int(1.5 * max(map(len, ids), default=1)) + 8)}
+        if d.min_new_tokens:
+            kw["min_new_tokens"] = d.min_new_tokens
         if d.sampling:
             kw.update(do_sample=True, temperature=d.temperature, top_k=d.top_k, top_p=d.top_p, num_beams=1)
         else:
@@ -312,7 +316,8 @@ class CTranslate2(Seq2Seq):
         # only from a beam of at least n)
         source_tokens = [t for t in tokens for _ in range(n)] if d.sampling else tokens
         kw: dict[str, Any] = {"max_batch_size": self.max_tokens, "batch_type": "tokens",
-                              "max_decoding_length": d.max_new_tokens or max(16, int(1.5 * max(map(len, tokens), default=1)) + 8)}
+                              "max_decoding_length": d.max_new_tokens or max(16, int(1.5 * max(map(len, tokens), default=1)) + 8),
+                              "min_decoding_length": d.min_new_tokens or 1}
         if d.sampling:
             ctranslate2.set_random_seed(seed)
             kw.update(beam_size=1, sampling_topk=d.top_k or 0, sampling_topp=d.top_p, sampling_temperature=d.temperature)
