@@ -13,7 +13,9 @@ from .augment import (
     AUG_SOURCE,
     EDA,
     BackTranslate,
+    ConfidenceFilter,
     EmbeddingSubstitute,
+    Filtered,
     ORIGINAL,
     Augmenter,
     Lexicon,
@@ -23,6 +25,7 @@ from .augment import (
     RandomInsert,
     RandomSwap,
     Sequential,
+    SimilarityFilter,
     SynonymReplace,
     augment_dataset,
 )
@@ -50,7 +53,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
-    "NlpaugAugmenter", "ORIGINAL",
+    "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",

@@ -26,6 +26,12 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", default="label", help="column holding the labels (default: label)")
     p.add_argument("--pivot", nargs="+", default=None, metavar="LANG",
                    help="backtranslate: pivot languages, one round trip each (apertium: spa, cat; default: spa)")
+    p.add_argument("--filter", action="append", default=[], metavar="SPEC", dest="filters",
+                   help="keep only outputs that pass: similarity:min=0.6,max=0.98 or confidence:model=DIR,tau=0.7 "
+                        "(repeatable)")
+    p.add_argument("--oversample", type=int, default=2, help="with --filter: candidates drawn per output kept (default: 2)")
+    p.add_argument("--fill", choices=("fewer", "best"), default="fewer",
+                   help="with --filter, when fewer pass: keep fewer, or fill with the best-scoring rejects")
 
 
 def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
@@ -136,9 +142,44 @@ def _augment(ds, args, keep_original: bool = True):
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
     aug = build_augmenter(args.recipe, alpha=args.alpha, n_aug=args.n_aug, seed=args.seed,
                           column=args.text_column, keep_original=keep_original, pivots=args.pivot)
+    if args.filters:
+        from .augment.filters import Filtered
+
+        aug = Filtered(augmenter=aug, filters=tuple(_parse_filter(f) for f in args.filters), n_aug=args.n_aug,
+                       oversample=args.oversample, fill=args.fill, column=args.text_column,
+                       keep_original=keep_original, label_column=args.label_column, seed=args.seed)
     start = time.perf_counter()
     out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size)
     return aug, out, time.perf_counter() - start
+
+
+_FILTER_FIELDS = {"similarity": {"min": ("min_sim", float), "max": ("max_sim", float), "model": ("model", str),
+                                  "device": ("device", str)},
+                   "confidence": {"model": ("model_dir", str), "tau": ("tau", float)}}
+
+
+def _parse_filter(spec: str):
+    """``similarity:min=0.6,max=0.98`` / ``confidence:model=DIR,tau=0.7`` as a filter object; a bad
+    spec names the field and the fields that exist."""
+    from .augment.filters import ConfidenceFilter, SimilarityFilter
+
+    name, _, rest = spec.partition(":")
+    if name not in _FILTER_FIELDS:
+        raise ValueError(f"unknown filter {name!r} in {spec!r}; filters: {sorted(_FILTER_FIELDS)}")
+    fields = _FILTER_FIELDS[name]
+    values = {}
+    for part in filter(None, rest.split(",")):
+        key, eq, value = part.partition("=")
+        if not eq or key not in fields:
+            raise ValueError(f"filter {name}: unknown field {key!r} in {spec!r}; its fields: {sorted(fields)}")
+        target, kind = fields[key]
+        try:
+            values[target] = kind(value)
+        except ValueError:
+            raise ValueError(f"filter {name}: {key}={value!r} is not a {kind.__name__}") from None
+    if name == "confidence" and "model_dir" not in values:
+        raise ValueError(f"filter confidence needs model=DIR (a textaug model folder), got {spec!r}")
+    return (SimilarityFilter if name == "similarity" else ConfidenceFilter)(**values)
 
 
 def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
@@ -156,6 +197,15 @@ def _cmd_augment(args) -> int:
     save_table(out, args.output)
     print(f"wrote {args.output}")
     print(_closing_line(len(ds), len(out), seconds))
+    if args.filters:
+        import json
+
+        stats = json.loads(out.info.description)["textaug_filter_stats"]
+        stats_path = Path(str(args.output) + ".filter-stats.json")
+        stats_path.write_text(json.dumps(stats, indent=2), encoding="utf-8")
+        print(f"filters: {stats.get('candidates', 0):,} candidates, {stats['dropped']:,} dropped "
+              f"(by operation {stats['dropped_by_op']}, by label {stats['dropped_by_label']}), "
+              f"{stats.get('rows_short', 0):,} rows short of --n-aug, {stats.get('filled', 0):,} filled; wrote {stats_path}")
     return 0
 
 

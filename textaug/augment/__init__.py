@@ -5,13 +5,14 @@ from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
 from .compose import OneOf, Sequential
 from .dataset import augment_dataset
 from .embedding import EmbeddingSubstitute
+from .filters import ConfidenceFilter, Filtered, SimilarityFilter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .lexicon import Lexicon
 from .nlpaug_adapter import NlpaugAugmenter
 
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
-    "NlpaugAugmenter", "ORIGINAL",
+    "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
     "augment_dataset",
 ]

@@ -40,6 +40,8 @@ def augment_dataset(
 
     On a ``DatasetDict`` only ``splits`` (default: train) are augmented; evaluation splits are
     returned untouched. Every other column keeps its feature type (a ``ClassLabel`` stays one).
+    With a :class:`~textaug.augment.filters.Filtered` step, what the filters dropped (per
+    operation and per label) is returned in ``info.description`` as JSON.
     """
     from datasets import Dataset, DatasetDict, Value
 
@@ -64,10 +66,15 @@ def augment_dataset(
     if num_proc is not None and (isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1):
         raise ValueError(f"num_proc must be None or a positive integer, got {num_proc!r}")
     check_text_column(ds, aug.column)
+    from .filters import FILTER_STATS, Filtered, merge_filter_stats
+
     features = ds.features.copy()
     features[AUG_OP] = Value("string")
     features.setdefault(AUG_SOURCE, Value("int64"))
-    return ds.map(
+    filtered = isinstance(aug, Filtered)
+    if filtered:
+        features[FILTER_STATS] = Value("string")
+    out = ds.map(
         aug,
         batched=True,
         with_indices=True,
@@ -77,3 +84,13 @@ def augment_dataset(
         load_from_cache_file=load_from_cache_file,
         desc=desc or f"augment ({aug.op_name})",
     )
+    if filtered:
+        # what the filters dropped, summed over every batch and worker, travels with the dataset
+        import json
+        import logging
+
+        stats = merge_filter_stats(out[FILTER_STATS])
+        out = out.remove_columns(FILTER_STATS)
+        out.info.description = json.dumps({"textaug_filter_stats": stats})
+        logging.getLogger(__name__).info("filters: %s", stats)
+    return out

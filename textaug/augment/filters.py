@@ -1,0 +1,248 @@
+"""Label-preservation filters, composable after any augmenter.
+
+``Filtered(aug, filters=[...], oversample=k)`` draws ``k * n_aug`` candidates per row from ``aug``
+(one batch call), asks every filter about all the batch's candidates at once, and keeps the first
+``n_aug`` distinct candidates that pass them all. When fewer pass, ``fill`` decides: ``"fewer"``
+keeps fewer rows, ``"best"`` fills up with the best-scoring rejects. What was dropped is counted
+per operation and per label, logged, and returned with the dataset (``augment_dataset`` puts it
+in ``ds.info.description`` as JSON; the CLI prints it and writes it beside the output).
+
+- :class:`SimilarityFilter`: sentence-embedding cosine between source and candidate within
+  ``[min_sim, max_sim]``: too close adds nothing, too far drifts from the label.
+- :class:`ConfidenceFilter`: a textaug model still gives the source's label a probability of at
+  least ``tau`` on the candidate (the filter sees the labels).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import Augmenter, assemble
+from .translators import process_resource, resolve_device
+
+__all__ = ["Filtered", "SimilarityFilter", "ConfidenceFilter", "FILTER_STATS", "merge_filter_stats"]
+
+#: Column that carries each source row's filter counts through ``datasets.map`` (then removed).
+FILTER_STATS = "aug_filter_stats"
+FILLS = ("fewer", "best")
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimilarityFilter:
+    """Cosine of mean-pooled sentence embeddings (the packaged MiniLM by default) in range."""
+
+    min_sim: float = 0.6
+    max_sim: float = 0.98
+    model: str = "minilm"
+    batch_size: int = 64
+    device: str = "cpu"
+    needs_labels: ClassVar[bool] = False
+    name: ClassVar[str] = "similarity"
+
+    def __post_init__(self) -> None:
+        if not -1 <= self.min_sim < self.max_sim <= 1:
+            raise ValueError(f"need -1 <= min_sim < max_sim <= 1, got min_sim={self.min_sim}, max_sim={self.max_sim}")
+
+    def _encoder(self):
+        def load():
+            from transformers import AutoModel, AutoTokenizer
+
+            from ..resources import resolve_model
+
+            source = resolve_model(self.model)
+            return AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source).to(
+                resolve_device(self.device)).eval()
+
+        return process_resource(("sentence-encoder", self.model, self.device), load)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors, one per text, sorted into length-grouped batches internally."""
+        import torch
+
+        tokenizer, model = self._encoder()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                chosen = order[start:start + self.batch_size]
+                batch = tokenizer([texts[i] for i in chosen], padding=True, truncation=True, max_length=256,
+                                  return_tensors="pt").to(model.device)
+                hidden = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                out[chosen] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
+        return out
+
+    def __call__(self, sources: Sequence[str], candidates: Sequence[str], labels: Sequence[Any] | None):
+        unique = list(dict.fromkeys([*sources, *candidates]))  # each distinct text embedded once
+        vectors = self.embed(unique)
+        where = {t: i for i, t in enumerate(unique)}
+        sims = np.einsum("ij,ij->i", vectors[[where[t] for t in sources]], vectors[[where[t] for t in candidates]])
+        passed = (sims >= self.min_sim) & (sims <= self.max_sim)
+        score = -np.maximum(np.maximum(self.min_sim - sims, sims - self.max_sim), 0)  # 0 inside, below outside
+        return passed, score
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfidenceFilter:
+    """A textaug model folder (or hub id) must still give the source's label probability >= tau."""
+
+    model_dir: str
+    tau: float = 0.7
+    needs_labels: ClassVar[bool] = True
+    name: ClassVar[str] = "confidence"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tau <= 1:
+            raise ValueError(f"tau must be a probability in [0, 1], got {self.tau}")
+        from ..models import looks_like_path, require_model_folder
+
+        if looks_like_path(self.model_dir):
+            require_model_folder(self.model_dir)
+
+    def _classifier(self):
+        from ..predict import load
+
+        return process_resource(("classifier", self.model_dir), lambda: load(self.model_dir))
+
+    def __call__(self, sources: Sequence[str], candidates: Sequence[str], labels: Sequence[Any] | None):
+        if labels is None:
+            raise ValueError("ConfidenceFilter needs the labels: give Filtered the label column")
+        clf = self._classifier()
+        index = {str(v): i for i, v in enumerate(clf.labels)}
+
+        def label_id(value: Any) -> int:
+            if str(value) in index:
+                return index[str(value)]
+            if isinstance(value, int) and 0 <= value < len(clf.labels):  # a ClassLabel id
+                return value
+            raise ValueError(f"label {value!r} is not among the filter model's labels {clf.labels}")
+
+        proba = clf.predict_proba(list(candidates))
+        score = proba[np.arange(len(candidates)), [label_id(v) for v in labels]]
+        return score >= self.tau, score
+
+
+def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
+    """Totals of the per-row JSON counts a :class:`Filtered` step leaves in :data:`FILTER_STATS`."""
+    dropped_op, dropped_label, totals = Counter(), Counter(), Counter()
+    for value in values:
+        if value:
+            row = json.loads(value)
+            dropped_op.update(row["dropped_by_op"])
+            dropped_label.update(row["dropped_by_label"])
+            totals.update({k: row[k] for k in ("candidates", "kept", "rows_short", "filled")})
+    return {**dict(totals), "dropped": sum(dropped_op.values()), "dropped_by_op": dict(dropped_op),
+            "dropped_by_label": dict(dropped_label)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filtered(Augmenter):
+    """``augmenter``'s outputs that pass every filter; see the module docstring."""
+
+    augmenter: Augmenter = field(metadata={"help": "the augmenter whose candidates are filtered"})
+    filters: tuple[Any, ...] = field(default=(), metadata={"help": "SimilarityFilter, ConfidenceFilter, ..."})
+    oversample: int = field(default=2, metadata={"help": "candidates drawn per output kept"})
+    fill: str = field(default="fewer", metadata={"help": "when fewer pass: 'fewer' keeps fewer, 'best' fills with the best rejects"})
+    label_column: str = field(default="label", metadata={"help": "column of the labels the filters see"})
+    name: ClassVar[str] = "filtered"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.augmenter, Augmenter):
+            raise ValueError(f"Filtered needs a textaug Augmenter, got {type(self.augmenter).__name__}")
+        filters = tuple(self.filters)
+        if not filters or not all(callable(f) and hasattr(f, "needs_labels") for f in filters):
+            raise ValueError(f"filters must be a non-empty list of filters (SimilarityFilter, ConfidenceFilter), "
+                             f"got {self.filters!r}")
+        object.__setattr__(self, "filters", filters)
+        if isinstance(self.oversample, bool) or not isinstance(self.oversample, int) or self.oversample < 1:
+            raise ValueError(f"oversample must be a positive integer, got {self.oversample!r}")
+        if self.fill not in FILLS:
+            raise ValueError(f"fill must be one of {list(FILLS)}, got {self.fill!r}")
+
+    @property
+    def op_name(self) -> str:
+        return self.augmenter.op_name
+
+    @property
+    def reproducible(self) -> str:  # type: ignore[override]
+        return self.augmenter.reproducible
+
+    def augment(self, text, rng):  # the filters need a batch and its labels: no per-text path
+        raise NotImplementedError("Filtered works on batches: use augment_dataset or ds.map(aug, batched=True, ...)")
+
+    def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None,
+                 rank: int | None = None) -> dict[str, list]:
+        if indices is None or isinstance(indices, int):
+            raise ValueError("Filtered is a batched map step with row indices: use augment_dataset(ds, aug)")
+        texts = self._texts(batch)
+        labels = batch.get(self.label_column)
+        if labels is None and any(f.needs_labels for f in self.filters):
+            raise ValueError(f"a filter needs the labels, but the data has no column {self.label_column!r}; "
+                             f"its columns are {sorted(batch)}")
+        outputs, stats = self._select(texts, indices, labels, rank)
+        out = assemble(batch, self.column, indices, self.keep_original, outputs)
+        column = []
+        for made, row_stats in zip(outputs, stats):  # the counts ride on the first row of each group
+            size = (1 if self.keep_original or made is None else 0) + len(made or [])
+            column += [json.dumps(row_stats) if row_stats else ""] + [""] * (size - 1) if size else []
+        out[FILTER_STATS] = column
+        return out
+
+    def augment_batch(self, texts, indices, rank=None):
+        return self._select(texts, indices, None, rank)[0]
+
+    def _select(self, texts: Sequence[str | None], indices: Sequence[int], labels: Sequence[Any] | None,
+                rank: int | None) -> tuple[list, list[dict]]:
+        child = dataclasses.replace(self.augmenter, n_aug=self.n_aug * self.oversample, keep_original=True)
+        drawn = child.augment_batch(texts, indices, rank=rank)
+        flat = [(i, text, op) for i, made in enumerate(drawn) if made for text, op in made]
+        outputs: list[list[tuple[str, str]] | None] = [None] * len(texts)
+        stats: list[dict] = [{} for _ in texts]
+        if not flat:
+            return outputs, stats
+        sources = [texts[i] for i, _, _ in flat]
+        candidates = [t for _, t, _ in flat]
+        row_labels = [labels[i] for i, _, _ in flat] if labels is not None else None
+        passed = np.ones(len(flat), dtype=bool)
+        score = np.zeros(len(flat))
+        for f in self.filters:  # every filter sees the whole batch of candidates at once
+            ok, s = f(sources, candidates, row_labels)
+            passed &= np.asarray(ok, dtype=bool)
+            score += np.asarray(s, dtype=float)
+        by_row: dict[int, list[int]] = {}
+        for j, (i, _, _) in enumerate(flat):
+            by_row.setdefault(i, []).append(j)
+        for i, js in by_row.items():
+            kept: list[int] = []
+            for j in js:
+                if passed[j] and candidates[j] not in {candidates[k] for k in kept} and len(kept) < self.n_aug:
+                    kept.append(j)
+            short = len(kept) < self.n_aug
+            filled = 0
+            if short and self.fill == "best":
+                for j in sorted((j for j in js if j not in kept), key=lambda j: -score[j]):
+                    if len(kept) == self.n_aug:
+                        break
+                    kept.append(j)
+                    filled += 1
+            outputs[i] = [(candidates[j], flat[j][2]) for j in kept]
+            dropped = [j for j in js if not passed[j]]
+            label = str(labels[i]) if labels is not None else "?"
+            stats[i] = {"candidates": len(js), "kept": len(kept), "rows_short": int(short), "filled": filled,
+                        "dropped_by_op": dict(Counter(flat[j][2] for j in dropped)),
+                        "dropped_by_label": {label: len(dropped)} if dropped else {}}
+        total = int((~passed).sum())
+        if total:
+            _log.info("filtered: %d of %d candidates dropped in this batch", total, len(flat))
+        return outputs, stats
