@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .base import Augmenter
+from .base import Augmenter, live_rows
 from .translators import Apertium, CTranslate2, Decoding, Seq2Seq
 
 __all__ = ["BackTranslate", "BACKENDS"]
@@ -147,7 +147,7 @@ class BackTranslate(Augmenter):
 
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
-        live = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+        live = live_rows(texts)
         out: list[list[tuple[str, str]] | None] = [None] * len(texts)
         if not live:
             return out

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, ClassVar
 
-__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction"]
+__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "passes_through",
+           "live_rows"]
 
 #: Provenance columns added to every augmented dataset.
 AUG_OP = "aug_op"
@@ -33,6 +34,17 @@ _MAX_SEED = 2**40  # seed and row index are packed side by side into one integer
 def _salt(name: str) -> int:
     """Per-augmenter-type bits of the row seed: two augmenters with one seed draw differently."""
     return zlib.crc32(name.encode()) << 80
+
+
+def passes_through(text: Any) -> bool:
+    """The pass-through rule, declared once: ``None``, empty and whitespace-only texts are copied
+    once, unchanged, and get no augmented rows."""
+    return text is None or not isinstance(text, str) or not text.strip()
+
+
+def live_rows(texts: Sequence[Any]) -> list[int]:
+    """Positions of the texts an augmenter works on (every one that does not pass through)."""
+    return [i for i, t in enumerate(texts) if not passes_through(t)]
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
@@ -99,13 +111,8 @@ class Augmenter(ABC):
         Model-backed augmenters override this to run their model once per batch; ``rank`` is the
         datasets worker's (``ds.map(..., with_rank=True)``), which picks its GPU.
         """
-        out: list[list[tuple[str, str]] | None] = []
-        for text, index in zip(texts, indices):
-            if text is None or not text.strip():
-                out.append(None)
-            else:
-                out.append(self.augment_many(text, self.rng(index), self.n_aug))
-        return out
+        return [None if passes_through(text) else self.augment_many(text, self.rng(index), self.n_aug)
+                for text, index in zip(texts, indices)]
 
     def rng(self, index: int) -> random.Random:
         """The random generator for input row ``index`` (what :meth:`augment_batch` uses)."""
@@ -113,7 +120,7 @@ class Augmenter(ABC):
 
     def generate(self, text: str, index: int = 0) -> list[str]:
         """The ``n_aug`` augmented versions of one text, as row ``index`` of a dataset would get."""
-        if text is None or not isinstance(text, str) or not text.strip():
+        if passes_through(text):
             return []
         return [t for t, _ in self.augment_many(text, self.rng(index), self.n_aug)]
 

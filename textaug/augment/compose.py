@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .base import Augmenter
+from .base import Augmenter, passes_through
 
 __all__ = ["Sequential", "OneOf"]
 
@@ -29,7 +29,7 @@ def _items(texts: Sequence[str | None], indices: Sequence[int], n: int) -> tuple
     each output draws its own randomness and the result does not depend on the batch."""
     rows, items, keys = [], [], []
     for i, (text, index) in enumerate(zip(texts, indices)):
-        if text is not None and text.strip():
+        if not passes_through(text):
             for k in range(n):
                 rows.append(i)
                 items.append(text)
@@ -126,7 +126,7 @@ class OneOf(Augmenter):
         # each output's child is drawn from the row's own generator, so the draw is batch-independent
         picks: list[int] = []
         for i, index in enumerate(indices):
-            if texts[i] is not None and texts[i].strip():
+            if not passes_through(texts[i]):
                 rng = self.rng(index)
                 picks += [self.augmenters.index(self._pick(rng)) for _ in range(self.n_aug)]
         results: list[tuple[str, str] | None] = [None] * len(items)

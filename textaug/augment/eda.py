@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from . import tokens as tk
-from .base import Augmenter, check_fraction
+from .base import Augmenter, check_fraction, passes_through
 from .lexicon import STOPWORDS, Lexicon
 
 __all__ = ["SynonymReplace", "RandomInsert", "RandomSwap", "RandomDelete", "EDA", "AEDA", "WordAugmenter"]
@@ -327,7 +327,7 @@ class EDA(WordAugmenter):
         # batch instead of once per row.
         ops, runtime, n = self._operations(), self._runtime(), self.n_aug
         return [
-            None if text is None or not text.strip() else self._many(text, self.rng(index), n, ops, runtime)
+            None if passes_through(text) else self._many(text, self.rng(index), n, ops, runtime)
             for text, index in zip(texts, indices)
         ]
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import tokens as tk
-from .base import Augmenter, check_fraction
+from .base import Augmenter, check_fraction, live_rows
 from .eda import _match_case, _n_changes
 from .lexicon import STOPWORDS
 from .translators import process_resource
@@ -129,7 +129,7 @@ class EmbeddingSubstitute(Augmenter):
 
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
-        live = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+        live = live_rows(texts)
         parsed = {i: tk.parse(texts[i]) for i in live}
         neighbours = self._neighbours(list(parsed.values()))  # every new word of the batch at once
         out: list[list[tuple[str, str]] | None] = [None] * len(texts)

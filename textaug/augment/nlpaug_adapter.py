@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterator
 
-from .base import Augmenter
+from .base import Augmenter, live_rows
 
 __all__ = ["NlpaugAugmenter"]
 
@@ -75,7 +75,7 @@ class NlpaugAugmenter(Augmenter):
 
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
-        positions = [i for i, t in enumerate(texts) if t is not None and t.strip()]
+        positions = live_rows(texts)
         repeated = [texts[i] for i in positions for _ in range(self.n_aug)]
         results: list[Any] = []
         if repeated:
