@@ -70,3 +70,12 @@ def test_demo_augments_then_trains(capsys, tiny_bert, tmp_path):
         assert (out_dir / name).is_file(), name
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["test"]["examples"] == 30 and metrics["validation"]["examples"] == 20
+
+
+def test_augment_balance(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\n" + "".join(f"good film {i},pos\n" for i in range(6)) + "bad film one,neg\nbad two,neg\n",
+                   encoding="utf-8")
+    assert main(["augment", str(src), "-o", str(tmp_path / "o.csv"), "--recipe", "swap", "--n-aug", "1",
+                 "--balance"]) == 0
+    assert "rows in: 8  rows out: 24" in capsys.readouterr().out  # 12 rows per class

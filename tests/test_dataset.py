@@ -153,3 +153,32 @@ def test_global_random_state_is_untouched():
     random.seed(123)
     augment_dataset(make_ds(), EDA(n_aug=2))
     assert random.random() == expected
+
+
+def test_class_aware_budgets_balance_and_per_label():
+    from collections import Counter
+
+    from datasets import ClassLabel, Dataset, Features, Value
+
+    from textaug import AUG_OP, AUG_SOURCE, RandomSwap, augment_dataset
+    from textaug.augment.dataset import label_budgets
+
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["rare", "common"])})
+    labels = [1, 1, 0, 1, 1, 1, 1, 0]  # 2 rare, 6 common
+    ds = Dataset.from_dict({"text": [f"w{i} a b c d" for i in range(8)], "label": labels}, features=features)
+    aug = RandomSwap(n_aug=1, seed=3)
+    assert label_budgets(ds, 1, balance=True) == {1: 1, 0: 5}  # 6 x 2 = 12 rows per class
+    balanced = augment_dataset(ds, aug, balance=True, load_from_cache_file=False)
+    assert Counter(balanced["label"]) == {0: 12, 1: 12}
+    assert balanced[AUG_SOURCE] == sorted(balanced[AUG_SOURCE])  # row order kept, groups together
+    plain = augment_dataset(ds, aug, load_from_cache_file=False)
+    # a common row gets the augmentation it gets without budgets (seeded by its own index)
+    assert [t for t, s in zip(balanced["text"], balanced[AUG_SOURCE]) if s == 0] == \
+        [t for t, s in zip(plain["text"], plain[AUG_SOURCE]) if s == 0]
+    by_name = augment_dataset(ds, aug, n_aug_per_label={"rare": 3, "common": 0}, load_from_cache_file=False)
+    assert Counter(by_name["label"]) == {0: 8, 1: 6}
+    assert set(op for op, l in zip(by_name[AUG_OP], by_name["label"]) if l == 1) == {"original"}
+    with pytest.raises(ValueError, match="labels \\['unknown'\\] that the data does not have"):
+        augment_dataset(ds, aug, n_aug_per_label={"unknown": 2})
+    with pytest.raises(ValueError, match="label column 'y' not found"):
+        augment_dataset(ds, aug, balance=True, label_column="y")

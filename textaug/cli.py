@@ -29,6 +29,8 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="SPEC", dest="filters",
                    help="keep only outputs that pass: similarity:min=0.6,max=0.98 or confidence:model=DIR,tau=0.7 "
                         "(repeatable)")
+    p.add_argument("--balance", action="store_true",
+                   help="give rarer classes more augmented rows, until classes are about even (needs --label-column)")
     p.add_argument("--oversample", type=int, default=2, help="with --filter: candidates drawn per output kept (default: 2)")
     p.add_argument("--fill", choices=("fewer", "best"), default="fewer",
                    help="with --filter, when fewer pass: keep fewer, or fill with the best-scoring rejects")
@@ -149,7 +151,8 @@ def _augment(ds, args, keep_original: bool = True):
                        oversample=args.oversample, fill=args.fill, column=args.text_column,
                        keep_original=keep_original, label_column=args.label_column, seed=args.seed)
     start = time.perf_counter()
-    out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size)
+    out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
+                          balance=getattr(args, "balance", False), label_column=args.label_column)
     return aug, out, time.perf_counter() - start
 
 

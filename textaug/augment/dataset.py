@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .base import AUG_OP, AUG_SOURCE, Augmenter
 
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["augment_dataset", "check_text_column"]
+__all__ = ["augment_dataset", "check_text_column", "label_budgets"]
 
 
 def check_text_column(ds: "Dataset", column: str) -> None:
@@ -26,6 +27,49 @@ def check_text_column(ds: "Dataset", column: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Reindexed:
+    """``aug`` over a subset of rows, seeded and labelled by their indices in the whole dataset, so a
+    row gets the same augmentations whichever subset it is augmented in."""
+
+    aug: Augmenter
+    rows: tuple[int, ...]
+
+    def __call__(self, batch, indices, rank=None):
+        return self.aug(batch, [self.rows[i] for i in indices], rank)
+
+
+def label_budgets(ds: "Dataset", n_aug: int, label_column: str = "label", *, balance: bool = False,
+                  per_label: Mapping[Any, int] | None = None) -> dict[Any, int]:
+    """``n_aug`` per label value. ``per_label`` names it (by value, or by ClassLabel name);
+    ``balance`` gives rarer classes more, so that every class ends with about as many rows as the
+    largest one gets with ``n_aug``: ``round(largest * (1 + n_aug) / count) - 1`` (at least 0)."""
+    from collections import Counter
+
+    from datasets import ClassLabel
+
+    if label_column not in ds.column_names:
+        raise ValueError(f"label column {label_column!r} not found; the dataset has columns {ds.column_names}")
+    counts = Counter(ds[label_column])
+    feature = ds.features[label_column]
+    name = (lambda v: feature.int2str(v)) if isinstance(feature, ClassLabel) else str
+    if per_label is not None:
+        given = {str(k): v for k, v in per_label.items()}
+        unknown = sorted(set(given) - {str(v) for v in counts} - {name(v) for v in counts})
+        if unknown:
+            raise ValueError(f"n_aug given for labels {unknown} that the data does not have; its labels: "
+                             f"{sorted(name(v) for v in counts)}")
+        budgets = {v: given.get(str(v), given.get(name(v), n_aug)) for v in counts}
+        bad = {k: v for k, v in budgets.items() if isinstance(v, bool) or not isinstance(v, int) or v < 0}
+        if bad:
+            raise ValueError(f"n_aug per label must be integers >= 0, got {bad}")
+        return budgets
+    if balance:
+        largest = max(counts.values())
+        return {v: max(0, round(largest * (1 + n_aug) / c) - 1) for v, c in counts.items()}
+    return {v: n_aug for v in counts}
+
+
 def augment_dataset(
     ds: "Dataset | DatasetDict",
     aug: Augmenter,
@@ -35,6 +79,9 @@ def augment_dataset(
     splits: Sequence[str] = ("train",),
     load_from_cache_file: bool | None = None,
     desc: str | None = None,
+    balance: bool = False,
+    n_aug_per_label: Mapping[Any, int] | None = None,
+    label_column: str = "label",
 ) -> "Dataset | DatasetDict":
     """``ds.map(aug, batched=True, with_indices=True)`` with the output features spelled out.
 
@@ -42,8 +89,12 @@ def augment_dataset(
     returned untouched. Every other column keeps its feature type (a ``ClassLabel`` stays one).
     With a :class:`~textaug.augment.filters.Filtered` step, what the filters dropped (per
     operation and per label) is returned in ``info.description`` as JSON.
+
+    Class-aware budgets: ``n_aug_per_label`` ({label: n}) or ``balance=True`` (see
+    :func:`label_budgets`) augment each class with its own ``n_aug``; rows keep their order and a
+    row's augmentations are the ones it would get with that ``n_aug`` alone.
     """
-    from datasets import Dataset, DatasetDict, Value
+    from datasets import Dataset, DatasetDict
 
     if not isinstance(aug, Augmenter):
         raise ValueError(f"aug must be a textaug Augmenter, got {type(aug).__name__}")
@@ -54,7 +105,8 @@ def augment_dataset(
         return DatasetDict(
             {
                 name: augment_dataset(part, aug, num_proc=num_proc, batch_size=batch_size,
-                                      load_from_cache_file=load_from_cache_file, desc=desc)
+                                      load_from_cache_file=load_from_cache_file, desc=desc, balance=balance,
+                                      n_aug_per_label=n_aug_per_label, label_column=label_column)
                 if name in splits else part
                 for name, part in ds.items()
             }
@@ -66,31 +118,81 @@ def augment_dataset(
     if num_proc is not None and (isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1):
         raise ValueError(f"num_proc must be None or a positive integer, got {num_proc!r}")
     check_text_column(ds, aug.column)
-    from .filters import FILTER_STATS, Filtered, merge_filter_stats
+    kw = {"num_proc": num_proc, "batch_size": batch_size, "load_from_cache_file": load_from_cache_file, "desc": desc}
+    if balance or n_aug_per_label is not None:
+        budgets = label_budgets(ds, aug.n_aug, label_column, balance=balance, per_label=n_aug_per_label)
+        return _with_filter_stats(_augment_per_label(ds, aug, budgets, label_column, **kw))
+    return _with_filter_stats(_map(ds, aug, aug, **kw))
+
+
+def _features(ds: "Dataset", aug: Augmenter):
+    from datasets import Value
+
+    from .filters import FILTER_STATS, Filtered
 
     features = ds.features.copy()
     features[AUG_OP] = Value("string")
     features.setdefault(AUG_SOURCE, Value("int64"))
-    filtered = isinstance(aug, Filtered)
-    if filtered:
+    if isinstance(aug, Filtered):
         features[FILTER_STATS] = Value("string")
-    out = ds.map(
-        aug,
+    return features
+
+
+def _map(ds: "Dataset", step, aug: Augmenter, *, num_proc, batch_size, load_from_cache_file, desc) -> "Dataset":
+    """One ``ds.map`` of an augmentation step (``aug`` itself, or ``aug`` re-indexed)."""
+    return ds.map(
+        step,
         batched=True,
         with_indices=True,
+        with_rank=True,  # a model-backed augmenter puts worker `rank` on its own GPU
         batch_size=batch_size,
         num_proc=num_proc if num_proc and num_proc > 1 and len(ds) > 1 else None,
-        features=features,
+        features=_features(ds, aug),
         load_from_cache_file=load_from_cache_file,
         desc=desc or f"augment ({aug.op_name})",
     )
-    if filtered:
-        # what the filters dropped, summed over every batch and worker, travels with the dataset
-        import json
-        import logging
 
-        stats = merge_filter_stats(out[FILTER_STATS])
-        out = out.remove_columns(FILTER_STATS)
-        out.info.description = json.dumps({"textaug_filter_stats": stats})
-        logging.getLogger(__name__).info("filters: %s", stats)
+
+def _with_filter_stats(out: "Dataset") -> "Dataset":
+    """What the filters dropped, summed over every batch and worker, moved from its carrier column
+    into ``info.description`` (and the log)."""
+    from .filters import FILTER_STATS, merge_filter_stats
+
+    if FILTER_STATS not in out.column_names:
+        return out
+    import json
+    import logging
+
+    stats = merge_filter_stats(out[FILTER_STATS])
+    out = out.remove_columns(FILTER_STATS)
+    out.info.description = json.dumps({"textaug_filter_stats": stats})
+    logging.getLogger(__name__).info("filters: %s", stats)
     return out
+
+
+def _augment_per_label(ds: "Dataset", aug: Augmenter, budgets: dict[Any, int], label_column: str,
+                       **kw: Any) -> "Dataset":
+    """Each class through ``aug`` with its own ``n_aug``; the parts merged back in row order."""
+    import dataclasses
+
+    from datasets import concatenate_datasets
+
+    from .filters import FILTER_STATS, Filtered
+
+    labels = ds[label_column]
+    parts = []
+    for value, n in budgets.items():
+        rows = tuple(i for i, v in enumerate(labels) if v == value)
+        subset = ds.select(rows)
+        if n == 0:  # this class is not augmented: its rows as originals
+            extra = {FILTER_STATS: [""] * len(rows)} if isinstance(aug, Filtered) else {}
+            part = subset.map(lambda b, idx: {AUG_OP: ["original"] * len(idx), AUG_SOURCE: [rows[i] for i in idx],
+                                              **{k: v[: len(idx)] for k, v in extra.items()}},
+                              batched=True, with_indices=True, features=_features(subset, aug))
+        else:
+            step = dataclasses.replace(aug, n_aug=n)
+            part = _map(subset, _Reindexed(step, rows), step, **{**kw, "desc": kw.get("desc") or
+                                                                   f"augment ({aug.op_name}, n_aug={n} for {value!r})"})
+        parts.append(part)
+    # Arrow's sort is stable: each source row's original and outputs stay together, in order
+    return concatenate_datasets(parts).sort(AUG_SOURCE)
