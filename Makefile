@@ -66,6 +66,7 @@ bench: install $(BENCH_STAMP)
 	$(PY) bench/augment_throughput.py
 	$(PY) bench/train_throughput.py
 	$(PY) bench/model_augment_throughput.py
+	$(PY) bench/embedding_throughput.py
 
 clean:
 	rm -rf $(VENV)

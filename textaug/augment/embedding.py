@@ -1,8 +1,8 @@
 """Embedding substitution: replace a share of the words by near neighbours in static word vectors.
 
 Neighbours come from one vectorised top-k over the vector vocabulary (unit vectors, matrix
-products in blocks of queries), computed once per word and cached for the life of the worker
-process, never per call. A batch asks for all its new words at once.
+products and top-k in blocks of queries, through torch), computed once per word and cached for
+the life of the worker process, never per call. A batch asks for all its new words at once.
 """
 
 from __future__ import annotations
@@ -48,16 +48,20 @@ class NeighbourTable:
         for w in new:
             if w not in self.index:
                 self.cache[w] = ()
-        k = min(self.top_k + 1, len(self.words))
+        if not known:
+            return [self.cache[w] for w in words]
+        import torch  # its matrix product and top-k use every core; numpy's argpartition one
+
+        unit = torch.from_numpy(self.unit)
+        k = min(self.top_k, len(self.words) - 1)
         for start in range(0, len(known), _BLOCK):
             block = known[start:start + _BLOCK]
-            rows = np.fromiter((self.index[w] for w in block), dtype=np.int64, count=len(block))
-            sims = self.unit[rows] @ self.unit.T  # (block, vocabulary)
-            sims[np.arange(len(block)), rows] = -np.inf  # never a word's own neighbour
-            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            for r, w in enumerate(block):
-                order = top[r][np.argsort(-sims[r, top[r]], kind="stable")]
-                self.cache[w] = tuple(self.words[j] for j in order[: self.top_k] if sims[r, j] >= self.min_similarity)
+            rows = torch.tensor([self.index[w] for w in block])
+            sims = unit[rows] @ unit.T  # (block, vocabulary)
+            sims[torch.arange(len(block)), rows] = -float("inf")  # never a word's own neighbour
+            values, top = sims.topk(k, dim=1)  # sorted, most similar first
+            for w, vals, idx in zip(block, values.tolist(), top.tolist()):
+                self.cache[w] = tuple(self.words[j] for v, j in zip(vals, idx) if v >= self.min_similarity)
         return [self.cache[w] for w in words]
 
 
