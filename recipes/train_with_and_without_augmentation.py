@@ -29,7 +29,7 @@ import statistics
 import time
 from pathlib import Path
 
-from textaug.augment.recipes import Recipe, eda_paper_setting
+from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import read_labelled_tsv, stratified_sample
 from textaug.training.pipeline import train
@@ -50,7 +50,7 @@ def main() -> None:
     p.add_argument("--validation-n", type=int, default=500, help="validation examples, other training rows")
     p.add_argument("--model", nargs="+", default=["lstm-glove"], help="lstm-glove, cnn-glove, minilm, or a hub id / folder")
     p.add_argument("--vectors", default=None, help="for lstm-glove/cnn-glove: glove-6b-50d (default), spacy-md, or a file")
-    p.add_argument("--recipe", default="eda", choices=[r.value for r in Recipe])
+    p.add_argument("--recipe", default="eda", help="a recipe or spec string, e.g. eda or aeda:ratio=0.2")
     p.add_argument("--alpha", type=float, default=None, help="default: the EDA paper's for N")
     p.add_argument("--n-aug", type=int, default=None, help="default: the EDA paper's for N")
     p.add_argument("--protocol", default="optimum", choices=PROTOCOLS)

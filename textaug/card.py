@@ -22,17 +22,6 @@ __all__ = ["build_model_card", "framework_versions", "base_model_info"]
 
 _FRAMEWORKS = ("textaug", "torch", "transformers", "datasets", "accelerate", "huggingface_hub", "nlpaug", "nltk")
 
-# Tags for each augmentation operation a recipe can apply.
-_OP_TAGS = {
-    "eda": ["eda", "synonym-replacement", "random-insertion", "random-swap", "random-deletion"],
-    "synonym": ["synonym-replacement"],
-    "insert": ["random-insertion"],
-    "swap": ["random-swap"],
-    "delete": ["random-deletion"],
-    "aeda": ["aeda", "punctuation-insertion"],
-    "backtranslate": ["back-translation"],
-    "embedding": ["embedding-substitution"],
-}
 
 
 def framework_versions() -> dict[str, str]:
@@ -118,7 +107,12 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
     name = Path(config.output_dir).name
     data_info = training["data"]
     datasets = card_datasets(config, data_info["hub_ids"])
-    tags = ["textaug", "text-classification", "data-augmentation", kind.tag, *_OP_TAGS.get(config.augment or "", [])]
+    op_tags = []
+    if config.augment:
+        from .augment.recipes import augmenter_tags, build_augmenter
+
+        op_tags = augmenter_tags(build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, check=False))
+    tags = list(dict.fromkeys(["textaug", "text-classification", "data-augmentation", kind.tag, *op_tags]))
     test = metrics.get("test")
     results = []
     if test is not None:

@@ -8,14 +8,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .augment.recipes import Recipe
+from .augment.recipes import recipe_names
 from .resources import ResourceNotFoundError
 
 __all__ = ["main"]
 
 
 def _add_augment_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--recipe", default="eda", choices=[r.value for r in Recipe], help="augmentation recipe (default: eda)")
+    p.add_argument("--recipe", default="eda", metavar="SPEC",
+                   help=f"a recipe or spec NAME[:field=value,...] (e.g. eda:alpha=0.05; A+B in turn, A|B one of); "
+                        f"recipes: {', '.join(recipe_names())} (default: eda)")
     p.add_argument("--n-aug", type=int, default=4, help="augmented rows per input row (default: 4)")
     p.add_argument("--alpha", type=float, default=None,
                    help="the recipe's rate: EDA's four rates, delete's probability, aeda's ratio (default: each recipe's own)")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from .augment.recipes import Recipe
+from .augment.recipes import recipe_names
 
 __all__ = ["Strategy", "Select", "TrainConfig", "METRICS"]
 
@@ -78,7 +78,8 @@ class TrainConfig:
     dropout: float = field(default=0.3, metadata=_help("lstm-glove/cnn-glove: dropout on vectors and pooled features"))
 
     augment: str | None = field(default=None, metadata=_help(
-        "augmentation recipe applied to the training split only", choices=tuple(r.value for r in Recipe)))
+        "augmentation applied to the training rows only: a recipe or spec NAME[:field=value,...], e.g. "
+        f"eda:alpha=0.05,n_aug=16; A+B in turn, A|B one of; recipes: {', '.join(recipe_names())}"))
     alpha: float | None = field(default=None, metadata=_help("the recipe's rate (default: the recipe's own)"))
     n_aug: int = field(default=4, metadata=_help("augmented rows per training row"))
     num_proc: int | None = field(default=None, metadata=_help("processes for augmentation"))
@@ -134,10 +135,10 @@ class TrainConfig:
             except ValueError:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {[e.value for e in enum]}") from None
         if self.augment is not None:
-            try:
-                self.augment = Recipe(self.augment).value
-            except ValueError:
-                raise ValueError(f"unknown augmentation recipe {self.augment!r}; choose one of {[r.value for r in Recipe]}") from None
+            from .augment.recipes import build_augmenter
+
+            # every name, field and value of the spec checked now (external tools at training time)
+            build_augmenter(self.augment, alpha=self.alpha, n_aug=self.n_aug, seed=self.seed, check=False)
         if self.max_length < 8:
             raise ValueError(f"max_length must be at least 8, got {self.max_length}")
         minimums = {"epochs": 1, "max_steps": 1, "batch_size": 1, "eval_batch_size": 1, "grad_accum": 1, "n_aug": 1,

@@ -59,6 +59,8 @@ class BackTranslate(Augmenter):
     max_retries: int = field(default=2, metadata={"help": "re-samples of an output identical to its input"})
     timeout: float = field(default=120.0, metadata={"help": "apertium: seconds one translation call may take"})
     name: ClassVar[str] = "backtranslate"
+    recipe: ClassVar[str | None] = "backtranslate"
+    tags: ClassVar[tuple[str, ...]] = ("back-translation",)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -81,6 +81,11 @@ class Augmenter(ABC):
 
     #: Operation name written to ``aug_op``.
     name: ClassVar[str] = "augment"
+    #: The recipe name this class answers to in spec strings (``"eda:alpha=0.05"``), None if none;
+    #: the field(s) a spec's ``alpha`` sets; and the model-card tags of its operations.
+    recipe: ClassVar[str | None] = None
+    rate_fields: ClassVar[tuple[str, ...]] = ()
+    tags: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.column, str) or not self.column:

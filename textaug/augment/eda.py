@@ -200,6 +200,9 @@ class SynonymReplace(WordAugmenter):
     lexicon: Lexicon = _lexicon_field()
     stopwords: tuple[str, ...] | None = _stopwords_field()
     name: ClassVar[str] = "synonym_replace"
+    recipe: ClassVar[str | None] = "synonym"
+    rate_fields: ClassVar[tuple[str, ...]] = ("alpha",)
+    tags: ClassVar[tuple[str, ...]] = ("synonym-replacement",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -217,6 +220,9 @@ class RandomInsert(WordAugmenter):
     lexicon: Lexicon = _lexicon_field()
     stopwords: tuple[str, ...] | None = _stopwords_field()
     name: ClassVar[str] = "random_insert"
+    recipe: ClassVar[str | None] = "insert"
+    rate_fields: ClassVar[tuple[str, ...]] = ("alpha",)
+    tags: ClassVar[tuple[str, ...]] = ("random-insertion",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -232,6 +238,9 @@ class RandomSwap(WordAugmenter):
 
     alpha: float = field(default=0.1, metadata={"help": "swaps per word"})
     name: ClassVar[str] = "random_swap"
+    recipe: ClassVar[str | None] = "swap"
+    rate_fields: ClassVar[tuple[str, ...]] = ("alpha",)
+    tags: ClassVar[tuple[str, ...]] = ("random-swap",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -247,6 +256,9 @@ class RandomDelete(WordAugmenter):
 
     p: float = field(default=0.1, metadata={"help": "probability of deleting each word"})
     name: ClassVar[str] = "random_delete"
+    recipe: ClassVar[str | None] = "delete"
+    rate_fields: ClassVar[tuple[str, ...]] = ("p",)
+    tags: ClassVar[tuple[str, ...]] = ("random-deletion",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -263,6 +275,9 @@ class AEDA(WordAugmenter):
     ratio: float = field(default=0.3, metadata={"help": "at most ratio * n_words + 1 marks per text"})
     punctuation: tuple[str, ...] = field(default=(".", ";", "?", ":", "!", ","), metadata={"help": "marks to insert"})
     name: ClassVar[str] = "aeda"
+    recipe: ClassVar[str | None] = "aeda"
+    rate_fields: ClassVar[tuple[str, ...]] = ("ratio",)
+    tags: ClassVar[tuple[str, ...]] = ("aeda", "punctuation-insertion")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -295,6 +310,9 @@ class EDA(WordAugmenter):
     lexicon: Lexicon = _lexicon_field()
     stopwords: tuple[str, ...] | None = _stopwords_field()
     name: ClassVar[str] = "eda"
+    recipe: ClassVar[str | None] = "eda"
+    rate_fields: ClassVar[tuple[str, ...]] = ("alpha_sr", "alpha_ri", "alpha_rs", "p_rd")
+    tags: ClassVar[tuple[str, ...]] = ("eda", "synonym-replacement", "random-insertion", "random-swap", "random-deletion")
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -83,6 +83,9 @@ class EmbeddingSubstitute(Augmenter):
     vocab_limit: int = field(default=100_000, metadata={"help": "most frequent words of the vectors used"})
     stopwords: tuple[str, ...] | None = field(default=None, metadata={"help": "words never replaced; None: English list"})
     name: ClassVar[str] = "embedding_substitute"
+    recipe: ClassVar[str | None] = "embedding"
+    rate_fields: ClassVar[tuple[str, ...]] = ("alpha",)
+    tags: ClassVar[tuple[str, ...]] = ("embedding-substitution",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
