@@ -14,6 +14,7 @@ from .augment import (
     EDA,
     BackTranslate,
     ConfidenceFilter,
+    ContextualSubstitute,
     EmbeddingSubstitute,
     Filtered,
     ORIGINAL,
@@ -54,6 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
+    "ContextualSubstitute",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",

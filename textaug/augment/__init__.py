@@ -4,6 +4,7 @@ from .backtranslate import BackTranslate
 from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
 from .compose import OneOf, Sequential
 from .dataset import augment_dataset
+from .contextual import ContextualSubstitute
 from .embedding import EmbeddingSubstitute
 from .filters import ConfidenceFilter, Filtered, SimilarityFilter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
@@ -13,6 +14,7 @@ from .nlpaug_adapter import NlpaugAugmenter
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
+    "ContextualSubstitute",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
     "augment_dataset",
 ]

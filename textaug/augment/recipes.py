@@ -21,6 +21,7 @@ from typing import Any
 from .backtranslate import BackTranslate  # noqa: F401  (imported so its recipe is registered)
 from .base import Augmenter
 from .compose import OneOf, Sequential
+from .contextual import ContextualSubstitute  # noqa: F401
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace  # noqa: F401
 from .embedding import EmbeddingSubstitute  # noqa: F401
 
