@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, ClassVar
 
-__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "passes_through",
-           "live_rows"]
+__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
+           "normalize_stopwords", "passes_through", "live_rows"]
 
 #: Provenance columns added to every augmented dataset.
 AUG_OP = "aug_op"
@@ -53,6 +53,26 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None
     if value < low or (high is not None and value >= high):
         bound = f">= {low}" if high is None else f"in [{low}, {high})"
         raise ValueError(f"{name} must be {bound}, got {value}")
+
+
+def check_positive_ints(aug: Any, *names: str) -> None:
+    """Raise ValueError unless each named field of ``aug`` is an integer >= 1."""
+    for name in names:
+        _check_int(name, getattr(aug, name), 1)
+
+
+def normalize_stopwords(aug: Any) -> frozenset[str]:
+    """Check ``aug.stopwords`` (None or a list of strings), store it lower-cased, sorted and
+    hashable, and return the set in force (None: the English list)."""
+    from .lexicon import STOPWORDS
+
+    stopwords = aug.stopwords
+    if stopwords is None:
+        return STOPWORDS
+    if isinstance(stopwords, str) or not all(isinstance(w, str) for w in stopwords):
+        raise ValueError("stopwords must be None or a list of strings")
+    object.__setattr__(aug, "stopwords", tuple(sorted({w.lower() for w in stopwords})))
+    return frozenset(aug.stopwords)
 
 
 def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> None:

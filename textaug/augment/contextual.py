@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import tokens as tk
-from .base import Augmenter, check_fraction, live_rows
+from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
 from .lexicon import STOPWORDS, Lexicon
 from .translators import process_resource, resolve_device
@@ -57,14 +57,8 @@ class ContextualSubstitute(Augmenter):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_fraction("alpha", self.alpha, allow_zero=False)
-        for name in ("top_k", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.stopwords is not None:
-            if isinstance(self.stopwords, str) or not all(isinstance(w, str) for w in self.stopwords):
-                raise ValueError("stopwords must be None or a list of strings")
-            object.__setattr__(self, "stopwords", tuple(sorted({w.lower() for w in self.stopwords})))
+        check_positive_ints(self, "top_k", "batch_size")
+        normalize_stopwords(self)
         from ..models import looks_like_path, require_model_folder
 
         if self.model is not None and looks_like_path(self.model):

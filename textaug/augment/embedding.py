@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import tokens as tk
-from .base import Augmenter, check_fraction, live_rows
+from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
 from .lexicon import STOPWORDS
 from .translators import process_resource
@@ -92,14 +92,8 @@ class EmbeddingSubstitute(Augmenter):
         check_fraction("alpha", self.alpha, allow_zero=False)
         if not -1 <= self.min_similarity <= 1:
             raise ValueError(f"min_similarity must be a cosine in [-1, 1], got {self.min_similarity}")
-        for name in ("top_k", "vocab_limit"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.stopwords is not None:
-            if isinstance(self.stopwords, str) or not all(isinstance(w, str) for w in self.stopwords):
-                raise ValueError("stopwords must be None or a list of strings")
-            object.__setattr__(self, "stopwords", tuple(sorted({w.lower() for w in self.stopwords})))
+        check_positive_ints(self, "top_k", "vocab_limit")
+        normalize_stopwords(self)
         from ..models.vectors import require_vectors
 
         require_vectors(self.vectors)
