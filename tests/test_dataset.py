@@ -182,3 +182,13 @@ def test_class_aware_budgets_balance_and_per_label():
         augment_dataset(ds, aug, n_aug_per_label={"unknown": 2})
     with pytest.raises(ValueError, match="label column 'y' not found"):
         augment_dataset(ds, aug, balance=True, label_column="y")
+
+
+def test_only_model_backed_augmenters_ask_datasets_for_a_worker_rank():
+    """With a rank, datasets imports torch in every worker: the EDA family must not pay for it."""
+    from textaug import EDA, BackTranslate, Filtered, RandomSwap, Sequential, SimilarityFilter
+    from textaug.augment.dataset import _uses_a_device
+
+    assert not _uses_a_device(EDA()) and not _uses_a_device(Sequential(augmenters=[EDA(), RandomSwap()]))
+    assert _uses_a_device(BackTranslate()) and _uses_a_device(Sequential(augmenters=[EDA(), BackTranslate()]))
+    assert _uses_a_device(Filtered(augmenter=RandomSwap(), filters=[SimilarityFilter()]))

@@ -192,3 +192,20 @@ def test_bad_options_are_named(pair):
             _aug(pair, **{field: value})
     with pytest.raises(ValueError, match="cannot load translation model"):
         _aug(pair, models=(("/nonexistent/model-a", "/nonexistent/model-b"),)).augment_batch(["x"], [0])
+
+
+def test_the_command_line_backends(pair, tmp_path, capsys):
+    from textaug.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\nthe movie was great .,1\na dull film,0\n", encoding="utf-8")
+    for backend in ("seq2seq", "ctranslate2"):
+        assert main(["augment", str(src), "-o", str(tmp_path / f"{backend}.jsonl"), "--recipe", "backtranslate",
+                     "--backend", backend, "--model", f"{pair[0]}>{pair[1]}", "--pivot", "de", "--device", "cpu",
+                     "--n-aug", "2"]) == 0
+        assert "rows in: 2  rows out: 6" in capsys.readouterr().out
+    assert main(["augment", str(src), "-o", str(tmp_path / "x.csv"), "--recipe", "eda", "--device", "cpu"]) == 2
+    assert "device does not apply to eda" in capsys.readouterr().err
+    assert main(["augment", str(src), "-o", str(tmp_path / "x.csv"), "--recipe", "backtranslate", "--backend",
+                 "seq2seq", "--model", "only-one"]) == 2
+    assert "FORWARD>BACKWARD" in capsys.readouterr().err

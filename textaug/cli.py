@@ -28,6 +28,11 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", default="label", help="column holding the labels (default: label)")
     p.add_argument("--pivot", nargs="+", default=None, metavar="LANG",
                    help="backtranslate: pivot languages, one round trip each (apertium: spa, cat; default: spa)")
+    p.add_argument("--backend", default=None, help="backtranslate: apertium (default), seq2seq or ctranslate2")
+    p.add_argument("--model", nargs="+", default=None, metavar="FWD>BWD",
+                   help="backtranslate seq2seq/ctranslate2: one FORWARD>BACKWARD pair of checkpoints per pivot "
+                        "(default: Helsinki-NLP/opus-mt-en-PIVOT and back); contextual: a fill-mask checkpoint")
+    p.add_argument("--device", default=None, help="model-backed recipes: cpu, cuda, cuda:N, mps or auto (default: auto)")
     p.add_argument("--filter", action="append", default=[], metavar="SPEC", dest="filters",
                    help="keep only outputs that pass: similarity:min=0.6,max=0.98 or confidence:model=DIR,tau=0.7 "
                         "(repeatable)")
@@ -144,8 +149,17 @@ def _augment(ds, args, keep_original: bool = True):
 
     if args.label_column not in ds.column_names and args.label_column != "label":
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
+    options = {"backend": args.backend, "device": args.device}
+    if args.model:
+        if args.recipe.split(":")[0] == "contextual":
+            options["model"] = args.model[0]
+        else:
+            pairs = [tuple(m.split(">")) for m in args.model]
+            if not all(len(pair) == 2 and all(pair) for pair in pairs):
+                raise ValueError(f"--model takes FORWARD>BACKWARD checkpoint pairs, got {args.model}")
+            options["models"] = tuple(pairs)
     aug = build_augmenter(args.recipe, alpha=args.alpha, n_aug=args.n_aug, seed=args.seed,
-                          column=args.text_column, keep_original=keep_original, pivots=args.pivot)
+                          column=args.text_column, keep_original=keep_original, pivots=args.pivot, options=options)
     if args.filters:
         from .augment.filters import Filtered
 

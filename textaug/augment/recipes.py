@@ -120,14 +120,22 @@ def build_augmenter(
     column: str = "text",
     keep_original: bool = True,
     pivots: tuple[str, ...] | None = None,
+    options: dict[str, Any] | None = None,
     check: bool = True,
 ) -> Augmenter:
     """The augmenter a spec names. ``alpha`` sets each part's rate fields (a spec's own values win;
     a recipe without a rate, such as backtranslate, refuses it); ``pivots`` applies to
-    back-translation. ``check`` looks for external tools (the Apertium packages) before any work."""
+    back-translation; ``options`` (command-line flags such as ``backend``, ``models``, ``device``)
+    go to every part that has such a field, and one no part has is refused. ``check`` looks for
+    external tools (the Apertium packages) before any work."""
     alternatives = parse_spec(spec)
     composite = len(alternatives) > 1 or len(alternatives[0]) > 1
     common = {"column": column, "keep_original": keep_original}
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    for key in options:
+        if not any(key in _fields(cls) for sequence in alternatives for cls, _ in sequence):
+            names = sorted({cls.recipe for sequence in alternatives for cls, _ in sequence})
+            raise ValueError(f"{key} does not apply to {', '.join(names)}")
 
     def make(cls: type[Augmenter], values: dict[str, Any]) -> Augmenter:
         kw: dict[str, Any] = {}
@@ -142,6 +150,7 @@ def build_augmenter(
         if composite and ({"n_aug", "seed"} & set(values)):
             raise ValueError(f"{cls.recipe}: n_aug and seed of a composition are set for the whole "
                              "(--n-aug, --seed), not per part")
+        kw.update({k: v for k, v in options.items() if k in _fields(cls)})
         aug = cls(**{"n_aug": n_aug, "seed": seed, **common, **kw, **values})
         if check and hasattr(aug, "check"):
             aug.check()  # a missing translator, named before any work
