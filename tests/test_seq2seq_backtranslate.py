@@ -209,3 +209,40 @@ def test_the_command_line_backends(pair, tmp_path, capsys):
     assert main(["augment", str(src), "-o", str(tmp_path / "x.csv"), "--recipe", "backtranslate", "--backend",
                  "seq2seq", "--model", "only-one"]) == 2
     assert "FORWARD>BACKWARD" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def m2m(pair):
+    """A tiny multilingual M2M100 (language tokens __en__, __de__, ...) on the same sentencepiece model."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    root = __import__("pathlib").Path(pair[0]).parent
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for piece in json.loads((root / "vocab.json").read_text(encoding="utf-8")):
+        vocab.setdefault(piece, len(vocab))
+    (root / "m2m-vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    tokenizer = M2M100Tokenizer(vocab_file=str(root / "m2m-vocab.json"), spm_file=str(root / "spm.model"))
+    config = M2M100Config(vocab_size=1024, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                          decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64,
+                          pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, init_std=0.5)
+    torch.manual_seed(2)
+    folder = root / "m2m"
+    M2M100ForConditionalGeneration(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder), tokenizer.get_lang_id("de")
+
+
+def test_one_multilingual_model_with_language_codes(m2m, monkeypatch):
+    folder, de = m2m
+    aug = BackTranslate(backend="seq2seq", source="en", pivots=("de",), models=((folder, folder),), device="cpu",
+                        max_new_tokens=6, n_aug=2)
+    tokenizer, model = aug.translator()._load(folder)
+    starts: list[int] = []
+    generate = model.generate
+    monkeypatch.setattr(model, "generate", lambda **kw: starts.append(kw["forced_bos_token_id"]) or generate(**kw))
+    out = augment_dataset(_ds(), aug, load_from_cache_file=False)
+    assert len(out) == 4 * 3 + 2 and set(starts) == {de, tokenizer.get_lang_id("en")}  # there, then back
+    with pytest.raises(ValueError, match="not language codes of this multilingual model"):
+        BackTranslate(backend="seq2seq", source="en", pivots=("xx",), models=((folder, folder),), device="cpu",
+                      max_new_tokens=4).augment_batch(["a film"], [0])

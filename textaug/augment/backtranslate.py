@@ -45,7 +45,8 @@ class BackTranslate(Augmenter):
     source: str | None = field(default=None, metadata={"help": "the texts' language (default: eng for apertium, en)"})
     models: tuple[tuple[str, str], ...] = field(default=(), metadata={
         "help": "seq2seq/ctranslate2: one (forward, backward) pair of checkpoints per pivot "
-                "(default: Helsinki-NLP/opus-mt-{source}-{pivot} and back)"})
+                "(default: Helsinki-NLP/opus-mt-{source}-{pivot} and back); a multilingual checkpoint "
+                "(M2M100, NLLB) goes both ways, with source and pivots in its language codes"})
     device: str = field(default="auto", metadata={"help": "seq2seq/ctranslate2: cpu, cuda, cuda:N, mps or auto"})
     sampling: bool = field(default=True, metadata={"help": "seq2seq/ctranslate2: sample (else beam search)"})
     temperature: float = field(default=0.9, metadata={"help": "sampling temperature (UDA: 0.9)"})

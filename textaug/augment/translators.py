@@ -196,6 +196,7 @@ class Seq2Seq:
         import torch
 
         tokenizer, model = self._load(self._model_name(source, target))
+        lang_id = _target_language(tokenizer, source, target)
         limit = _input_limit(tokenizer, model)
         pieces, owner = _pieces(texts, tokenizer, limit)
         ids = tokenizer(pieces, truncation=True, max_length=limit)["input_ids"]
@@ -205,6 +206,8 @@ class Seq2Seq:
                               "max_new_tokens": d.max_new_tokens or max(16, int(1.5 * max(map(len, ids), default=1)) + 8)}
         if d.min_new_tokens:
             kw["min_new_tokens"] = d.min_new_tokens
+        if lang_id is not None:
+            kw["forced_bos_token_id"] = lang_id
         if d.sampling:
             kw.update(do_sample=True, temperature=d.temperature, top_k=d.top_k, top_p=d.top_p, num_beams=1)
         else:
@@ -219,6 +222,22 @@ class Seq2Seq:
                 for k, i in enumerate(chosen):
                     out[i] = [t.strip() for t in decoded[k * n:(k + 1) * n]]
         return _join(out, owner, len(texts), n)
+
+
+def _target_language(tokenizer, source: str, target: str) -> int | None:
+    """For a multilingual checkpoint (M2M100, NLLB, mBART-50: its tokenizer has ``src_lang``), set
+    the source language and return the target language's token id, which must start the output;
+    None for a one-direction model (Marian)."""
+    if not hasattr(tokenizer, "src_lang"):
+        return None
+    try:
+        tokenizer.src_lang = source  # re-computes the source prefix tokens of every later call
+        lang_id = tokenizer.get_lang_id(target) if hasattr(tokenizer, "get_lang_id") else tokenizer.convert_tokens_to_ids(target)
+    except (KeyError, ValueError):
+        lang_id = None
+    if lang_id is None or lang_id == tokenizer.unk_token_id:
+        raise ValueError(f"{source!r} -> {target!r}: not language codes of this multilingual model")
+    return int(lang_id)
 
 
 def _input_limit(tokenizer, model) -> int:
@@ -308,6 +327,8 @@ class CTranslate2(Seq2Seq):
         import ctranslate2
 
         tokenizer, translator = self._load(self._model_name(source, target))
+        lang_id = _target_language(tokenizer, source, target)
+        prefix = [tokenizer.convert_ids_to_tokens(lang_id)] if lang_id is not None else None
         limit = tokenizer.model_max_length if 0 < tokenizer.model_max_length < 100_000 else 512
         pieces, owner = _pieces(texts, tokenizer, limit)
         tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(pieces, truncation=True)["input_ids"]]
@@ -315,18 +336,25 @@ class CTranslate2(Seq2Seq):
         # n samples per text: the text repeated n times (CTranslate2 returns n hypotheses per input
         # only from a beam of at least n)
         source_tokens = [t for t in tokens for _ in range(n)] if d.sampling else tokens
+        if prefix:  # a multilingual model: the target language token starts every output
+            kw_prefix = {"target_prefix": [prefix] * len(source_tokens)}
+        else:
+            kw_prefix = {}
         kw: dict[str, Any] = {"max_batch_size": self.max_tokens, "batch_type": "tokens",
                               "max_decoding_length": d.max_new_tokens or max(16, int(1.5 * max(map(len, tokens), default=1)) + 8),
                               "min_decoding_length": d.min_new_tokens or 1}
         if d.sampling:
             ctranslate2.set_random_seed(seed)
             kw.update(beam_size=1, sampling_topk=d.top_k or 0, sampling_topp=d.top_p, sampling_temperature=d.temperature)
-            results = translator.translate_batch(source_tokens, **kw)
+            results = translator.translate_batch(source_tokens, **kw, **kw_prefix)
             hyps = [r.hypotheses[0] for r in results]
             grouped = [hyps[k * n:(k + 1) * n] for k in range(len(tokens))]
         else:
-            results = translator.translate_batch(source_tokens, beam_size=max(d.num_beams, n), num_hypotheses=n, **kw)
+            results = translator.translate_batch(source_tokens, beam_size=max(d.num_beams, n), num_hypotheses=n,
+                                                 **kw, **kw_prefix)
             grouped = [r.hypotheses[:n] for r in results]
+        if prefix:
+            grouped = [[h[len(prefix):] if h[: len(prefix)] == prefix else h for h in hs] for hs in grouped]
         out = [[tokenizer.decode(tokenizer.convert_tokens_to_ids(h), skip_special_tokens=True).strip() for h in hs]
                for hs in grouped]
         return _join(out, owner, len(texts), n)
