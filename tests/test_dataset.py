@@ -1,5 +1,7 @@
 import random
 
+import os
+
 import pytest
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
@@ -192,3 +194,31 @@ def test_only_model_backed_augmenters_ask_datasets_for_a_worker_rank():
     assert not _uses_a_device(EDA()) and not _uses_a_device(Sequential(augmenters=[EDA(), RandomSwap()]))
     assert _uses_a_device(BackTranslate()) and _uses_a_device(Sequential(augmenters=[EDA(), BackTranslate()]))
     assert _uses_a_device(Filtered(augmenter=RandomSwap(), filters=[SimilarityFilter()]))
+
+
+def _model_backed():
+    from textaug import BackTranslate, ContextualSubstitute, EmbeddingSubstitute, Filtered, RandomSwap, SimilarityFilter
+
+    return [EmbeddingSubstitute(n_aug=2), ContextualSubstitute(n_aug=2, device="cpu"), BackTranslate(n_aug=2),
+            Filtered(augmenter=RandomSwap(), filters=[SimilarityFilter(min_sim=-1, max_sim=1)], n_aug=2, fill="best")]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["embedding", "contextual", "backtranslate", "filtered"])
+def test_bad_inputs_through_each_model_backed_augmenter(index):
+    """The engine's bad inputs (None, blanks, digits, emoji, other scripts, HTML, 50,000 words):
+    no row lost, labels kept, exactly n_aug outputs for every text that is not blank."""
+    aug = _model_backed()[index]
+    if index == 2:
+        from textaug.augment.translators import apertium_modes
+
+        if "eng-spa" not in apertium_modes():
+            if os.environ.get("CI"):
+                pytest.fail("Apertium is not installed (make installs it as root)")
+            pytest.skip("Apertium is not installed")
+    ds = Dataset.from_dict({"text": BAD, "label": list(range(len(BAD)))})
+    out = augment_dataset(ds, aug, load_from_cache_file=False)
+    for i, text in enumerate(BAD):
+        rows = [r for r in range(len(out)) if out[AUG_SOURCE][r] == i]
+        assert len(rows) == (1 if text is None or not text.strip() else 3), (i, text)
+        assert all(out["label"][r] == i for r in rows)
+        assert all(isinstance(out["text"][r], str) or text is None for r in rows)
