@@ -403,3 +403,17 @@ def test_builtin_corpus_with_a_training_sample(tiny_bert, tmp_path):
     assert result.metrics["test"]["examples"] == 2562  # the built-in test split, never augmented
     assert result.classifier.labels == ["rotten", "fresh"]
     assert "rotten_tomatoes (built-in corpus, test split)" == result.metrics["test"]["data"]
+
+
+def test_the_folder_has_training_curves_linked_from_the_card(tiny_bert, sst2_small, tmp_path):
+    from PIL import Image
+
+    result = train(_config(tiny_bert, tmp_path, epochs=3), train_dataset=sst2_small[0])
+    out = Path(result.output_dir)
+    with Image.open(out / "training_curves.png") as image:
+        assert image.size == (700, 400)
+    assert "![training curves](training_curves.png)" in (out / "README.md").read_text()
+    # a single evaluation draws no curve, and the card links none
+    one = train(_config(tiny_bert, tmp_path / "one", epochs=1), train_dataset=sst2_small[0])
+    assert not (Path(one.output_dir) / "training_curves.png").exists()
+    assert "training_curves.png" not in (Path(one.output_dir) / "README.md").read_text()

@@ -164,6 +164,8 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
     else:
         lines.append("\nNo test data was given: the figures above were used to select the weights and are "
                      "optimistic estimates of accuracy on new data.")
+    if training.get("curves"):
+        lines.append(f"\nTraining loss and validation figures against steps: ![training curves]({training['curves']})")
     results_text = "\n".join(lines)
     content = f"""---
 {card_data.to_yaml()}

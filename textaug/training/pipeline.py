@@ -99,7 +99,8 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     from .data import encode_rows, prepare_data
     from .evaluation import evaluate
     from .fit import fit, read_resume_state
-    from .folder import CHECKPOINTS_DIR, check_output_dir, save_model_folder
+    from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
+                         save_training_curves)
     from .objectives import CrossEntropy
 
     if eval_dataset is not None:
@@ -176,6 +177,10 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     }
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        training["curves"] = TRAINING_CURVES_FILE if save_training_curves(
+            output_dir / TRAINING_CURVES_FILE, result.history, config.metric,
+            result.selected_step if result.validation is not None else None) else None
         save_model_folder(output_dir, model, built.encoder, training, metrics, build_model_card(config, training, metrics))
         if not config.keep_checkpoints:
             import shutil
