@@ -107,11 +107,7 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
     name = Path(config.output_dir).name
     data_info = training["data"]
     datasets = card_datasets(config, data_info["hub_ids"])
-    op_tags = []
-    if config.augment:
-        from .augment.recipes import augmenter_tags, build_augmenter
-
-        op_tags = augmenter_tags(build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, check=False))
+    op_tags = (training.get("augmentation") or {}).get("tags", [])
     tags = list(dict.fromkeys(["textaug", "text-classification", "data-augmentation", kind.tag, *op_tags]))
     test = metrics.get("test")
     results = []

@@ -91,6 +91,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
+    from ..augment.recipes import augmenter_tags
     from ..card import build_model_card, framework_versions
     from ..metrics import format_metrics
     from ..models import get_kind
@@ -170,7 +171,8 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
         "labels": data.labels,
         "kind": kind.name,
         "objective": objective.config(),
-        "augmentation": None if augmenter is None else {"recipe": config.augment, **augmenter.config()},
+        "augmentation": None if augmenter is None else {"recipe": config.augment, "tags": augmenter_tags(augmenter),
+                                                         **augmenter.config()},
         "model": built.provenance,
         "data": {"described": data.described, "hub_ids": data.hub_ids},
         "versions": framework_versions(),
