@@ -34,7 +34,7 @@ def main() -> None:
 
     from _peers import glove_text_file
     from textaug import EmbeddingSubstitute, augment_dataset
-    from textaug.augment import translators
+    from textaug.augment import runtime
     from textaug.data import read_labelled_tsv
 
     texts = read_labelled_tsv(Path(args.data) / "train.tsv")["text"][: args.n]
@@ -47,7 +47,7 @@ def main() -> None:
     started = time.perf_counter()
     augment_dataset(ds, ours, load_from_cache_file=False)
     rows.append(("textaug EmbeddingSubstitute, warm", time.perf_counter() - started))
-    translators._RESOURCES.clear()
+    runtime._RESOURCES.clear()
 
     path = glove_text_file(WORDS)
     started = time.perf_counter()

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from textaug import AUG_OP, BackTranslate, augment_dataset
-from textaug.augment import translators
+from textaug.augment import runtime, translators
 from textaug.augment.translators import Decoding, Seq2Seq, _budget_batches, split_sentences
 
 TEXTS = ["the movie was great .", "a dull , lifeless film", "it is what it is", "", None,
@@ -128,13 +128,13 @@ def test_long_inputs_are_split_into_sentences_never_truncated(pair, monkeypatch)
 
 
 def test_device_argument(pair):
-    assert translators.resolve_device("cpu") == "cpu"
+    assert runtime.resolve_device("cpu") == "cpu"
     import torch
 
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="torch sees no CUDA device"):
-            translators.resolve_device("cuda", rank=1)
-        assert translators.resolve_device("auto") in ("cpu", "mps")
+            runtime.resolve_device("cuda", rank=1)
+        assert runtime.resolve_device("auto") in ("cpu", "mps")
     with pytest.raises(ValueError, match="device must be cpu, cuda, cuda:N, mps or auto"):
         _aug(pair, device="gpu0")
     # with_rank: the rank reaches the translator (and picks the GPU where there are several)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from . import tokens as tk
 from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
 from .lexicon import STOPWORDS, Lexicon
-from .translators import process_resource, resolve_device
+from .runtime import process_resource, resolve_device
 
 __all__ = ["ContextualSubstitute"]
 

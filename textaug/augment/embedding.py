@@ -18,7 +18,7 @@ from . import tokens as tk
 from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
 from .lexicon import STOPWORDS
-from .translators import process_resource
+from .runtime import process_resource
 
 __all__ = ["EmbeddingSubstitute", "NeighbourTable"]
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Augmenter, assemble
-from .translators import process_resource, resolve_device
+from .runtime import process_resource, resolve_device
 
 __all__ = ["Filtered", "SimilarityFilter", "ConfidenceFilter", "FILTER_STATS", "merge_filter_stats"]
 

@@ -1,7 +1,7 @@
 """The translation back-ends of :class:`~textaug.augment.backtranslate.BackTranslate`.
 
 Each turns a list of texts into ``n`` translations per text in one direction, a whole batch at a
-time. Heavy models are per-process resources (:func:`process_resource`): loaded on first use in
+time. Heavy models are per-process resources (:func:`textaug.augment.runtime.process_resource`): loaded on first use in
 each worker, never pickled, never part of a datasets fingerprint.
 
 - ``apertium``: Debian's rule-based translators, one ``apertium`` process per direction and batch.
@@ -19,53 +19,20 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..resources import ResourceNotFoundError
+from .runtime import process_resource, resolve_device
 
-__all__ = ["process_resource", "resolve_device", "Apertium", "Seq2Seq", "CTranslate2", "split_sentences",
+__all__ = ["Apertium", "Seq2Seq", "CTranslate2", "split_sentences",
            "APERTIUM_PACKAGES", "apertium_modes", "ct2_cache_dir"]
 
 #: Debian packages that provide the apertium back-end's default pivots.
 APERTIUM_PACKAGES = {"spa": "apertium-eng-spa", "cat": "apertium-eng-cat"}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-_RESOURCES: dict[tuple[int, Any], Any] = {}
-
-
-def process_resource(key: Any, load: Callable[[], Any]) -> Any:
-    """``load()`` once per process and ``key`` (a datasets worker is a process: each loads its own;
-    a forked worker does not reuse its parent's, which may sit on another device)."""
-    slot = (os.getpid(), key)
-    if slot not in _RESOURCES:
-        _RESOURCES[slot] = load()
-    return _RESOURCES[slot]
-
-
-def resolve_device(device: str, rank: int | None = None) -> str:
-    """``cpu``, ``cuda``, ``cuda:N``, ``mps`` or ``auto`` as a torch device string. With a worker
-    ``rank`` (``ds.map(..., with_rank=True, num_proc=N)``), ``cuda``/``auto`` put worker ``rank`` on
-    GPU ``rank % device_count``: the datasets way to use several GPUs."""
-    import torch
-
-    if device == "auto":
-        if torch.cuda.is_available():
-            device = "cuda"
-        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-        else:
-            return "cpu"
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError("device 'cuda' asked for, but torch sees no CUDA device")
-        return f"cuda:{(rank or 0) % torch.cuda.device_count()}"
-    if device.startswith("cuda:") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA device")
-    return device
-
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` (after ., !, ? or … and whitespace); never empty."""
