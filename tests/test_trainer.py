@@ -229,9 +229,9 @@ def test_the_objective_is_an_object_and_batches_carry_aug_source(tiny_bert, sst2
     sources: list[int] = []
 
     class Recording(CrossEntropy):
-        def __call__(self, model, batch):
+        def __call__(self, model, batch, ctx):
             sources.extend(batch["aug_source"].tolist())
-            return super().__call__(model, batch)
+            return super().__call__(model, batch, ctx)
 
     result = train(_config(tiny_bert, tmp_path, epochs=1, select="last", augment="swap", n_aug=2),
                    train_dataset=train_ds, objective=Recording())

@@ -97,6 +97,19 @@ def _per_class_rows(metrics: dict[str, Any]) -> str:
         for label, row in metrics.get("per_class", {}).items())
 
 
+_OBJECTIVE_PHRASES = {
+    "cross-entropy": " (supervised cross-entropy)",
+    "mixup": " (mixup, Zhang et al. 2018: pairs of examples and their one-hot labels interpolated)",
+    "feature-space": " (feature-space augmentation: noise on and same-class interpolation between pooled features)",
+    "consistency": " (consistency training, UDA: supervised loss plus a KL term between predictions on an "
+                   "example and on its augmented copy)",
+}
+
+
+def _objective_phrase(objective: dict) -> str:
+    return _OBJECTIVE_PHRASES.get(objective.get("objective"), "")
+
+
 def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: dict[str, Any]) -> "ModelCard":
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -177,6 +190,12 @@ A text classifier ({", ".join(str(v) for v in training["labels"])}) trained with
 {recipe}
 
 ## Training
+
+Objective{_objective_phrase(training["objective"])}:
+
+```json
+{json.dumps(training["objective"], indent=2)}
+```
 
 Hyperparameters:
 

@@ -9,10 +9,13 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "TrainConfig", "METRICS"]
+__all__ = ["Strategy", "Select", "TrainConfig", "METRICS", "MIX_LAYERS"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
+
+#: Where mixup interpolates (textaug.training.objectives.MixLayer's values).
+MIX_LAYERS = ("input", "pooled")
 
 #: Evaluations without improvement before stopping, when the config leaves ``patience`` unset.
 DEFAULT_PATIENCE = 3
@@ -83,6 +86,22 @@ class TrainConfig:
     alpha: float | None = field(default=None, metadata=_help("the recipe's rate (default: the recipe's own)"))
     n_aug: int = field(default=4, metadata=_help("augmented rows per training row"))
     num_proc: int | None = field(default=None, metadata=_help("processes for augmentation"))
+
+    mixup: float | None = field(default=None, metadata=_help(
+        "mixup (Zhang et al. 2018): interpolate pairs of training examples and their one-hot labels with "
+        "lambda ~ Beta(ALPHA, ALPHA); 0.2-0.4 is usual (default: off)"))
+    mixup_layer: str = field(default="input", metadata=_help(
+        "where mixup interpolates: input (word embeddings) or pooled (the representation the classifier sees)",
+        choices=MIX_LAYERS))
+    feature_noise: float = field(default=0.0, metadata=_help(
+        "feature-space augmentation: standard deviation of Gaussian noise added to the pooled features "
+        "while training (0 = off)"))
+    feature_interpolate: float = field(default=0.0, metadata=_help(
+        "feature-space augmentation: probability that a row's pooled features move a random share of the way "
+        "to another same-class row's of the batch (0 = off)"))
+    cache_features: bool = field(default=False, metadata=_help(
+        "with --strategy feature-extraction and a transformer: compute the frozen encoder's features once "
+        "(without dropout) and train the head on them, many epochs in seconds"))
 
     strategy: Strategy = field(default=Strategy.FINETUNE, metadata=_help("finetune, feature-extraction or gradual"))
     unfreeze_per_epoch: int = field(default=2, metadata=_help("gradual: pretrained layer groups unfrozen per epoch"))
@@ -168,8 +187,32 @@ class TrainConfig:
             raise ValueError(f"eval_steps must be at least 1, got {self.eval_steps}")
         if self.select is Select.LAST and self.patience:
             raise ValueError("patience stops early on validation; with select=last the whole budget is trained")
+        self._check_training_objective()
         if self.vectors is not None and self.kind == "transformer":
             raise ValueError(f"vectors apply to the static-vector models (lstm-glove, cnn-glove), not {self.model!r}")
+
+    def _check_training_objective(self) -> None:
+        """The training-time augmentation options, alone and together."""
+        if self.mixup is not None and not self.mixup > 0:
+            raise ValueError(f"mixup (Beta's alpha) must be positive, got {self.mixup}")
+        if self.mixup_layer not in MIX_LAYERS:
+            raise ValueError(f"mixup_layer must be one of {MIX_LAYERS}, got {self.mixup_layer!r}")
+        if self.feature_noise < 0:
+            raise ValueError(f"feature_noise must not be negative, got {self.feature_noise}")
+        if not 0 <= self.feature_interpolate <= 1:
+            raise ValueError(f"feature_interpolate is a probability in [0, 1], got {self.feature_interpolate}")
+        if self.mixup is not None and (self.feature_noise or self.feature_interpolate):
+            raise ValueError("choose mixup or feature-space augmentation (feature_noise, feature_interpolate), not both")
+        if self.cache_features:
+            if self.strategy is not Strategy.FEATURE_EXTRACTION:
+                raise ValueError("cache_features needs strategy feature-extraction (a frozen encoder), "
+                                 f"not {self.strategy.value!r}")
+            if self.kind != "transformer":
+                raise ValueError(f"cache_features needs a pretrained transformer encoder; {self.model!r} trains its "
+                                 "recurrent/convolutional layers from scratch, so there are no fixed features to cache")
+            if self.mixup is not None and self.mixup_layer == "input":
+                raise ValueError("with cache_features the word embeddings are not run in training: "
+                                 "use mixup_layer pooled")
 
     @property
     def kind(self) -> str:

@@ -20,6 +20,10 @@ class CNNClassifier(nn.Module, PyTorchModelHubMixin, library_name="textaug", tag
     """Embedding -> dropout -> Conv1d(width, filters) + ReLU -> masked global max-pool -> dropout
     -> dense + ReLU -> linear."""
 
+    #: The pooled representation (mixup's pooled layer, feature-space augmentation) is the input of
+    #: ``dense``: the max-pooled filters, as in the paper's features.
+    pooled_module_name = "dense"
+
     def __init__(self, vocab_size: int, embedding_dim: int, num_labels: int, filters: int = 128, width: int = 5,
                  dense: int = 20, dropout: float = 0.3, id2label: dict | None = None, label2id: dict | None = None,
                  model_type: str = "textaug-cnn") -> None:

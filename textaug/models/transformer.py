@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ..config import TrainConfig
 
-__all__ = ["check_model_source", "load_transformer", "transformer_layer_groups", "KIND"]
+__all__ = ["check_model_source", "load_transformer", "transformer_layer_groups", "first_token_head", "KIND"]
 
 
 def check_model_source(source: str) -> None:
@@ -75,6 +75,32 @@ def transformer_layer_groups(model: nn.Module) -> tuple[list[list[nn.Parameter]]
     return groups, [p for p in model.parameters() if id(p) not in taken]
 
 
+def first_token_head(model: nn.Module):
+    """(encode, head) with ``head(encode(input_ids, attention_mask))`` equal to the model's logits:
+    ``encode`` is the base model's last hidden state of the first token, ``head`` the model's own
+    modules after it. Known heads: BERT-style (the base model's pooler, dropout, a linear
+    classifier: BERT, ALBERT, MiniLM), DistilBERT (pre_classifier, ReLU, dropout, classifier), and
+    a head module over the sequence that reads its first token (RoBERTa, ELECTRA, XLM-R)."""
+    import torch
+
+    base = model.base_model
+    classifier = getattr(model, "classifier", None)
+    pooler = getattr(base, "pooler", None)
+    pre = getattr(model, "pre_classifier", None)
+
+    def encode(**inputs):
+        return base(**inputs).last_hidden_state[:, 0]
+
+    if isinstance(classifier, nn.Linear) and isinstance(pooler, nn.Module):
+        dropout = getattr(model, "dropout", nn.Identity())
+        return encode, lambda f: classifier(dropout(pooler(f[:, None, :])))
+    if isinstance(classifier, nn.Linear) and isinstance(pre, nn.Linear):
+        return encode, lambda f: classifier(model.dropout(torch.relu(pre(f))))
+    if isinstance(classifier, nn.Module) and not isinstance(classifier, nn.Linear):
+        return encode, lambda f: classifier(f[:, None, :])
+    raise ValueError(f"cache_features does not know the head of {type(model).__name__}; train without it")
+
+
 @dataclass(frozen=True)
 class TransformerKind:
     name: str = "transformer"
@@ -102,6 +128,10 @@ class TransformerKind:
                 raise
             groups, head = [], list(model.parameters())
         return Built(model, TokenizerEncoder(tokenizer, config.max_length), groups, head, {"source": source})
+
+    def feature_head(self, model: nn.Module):
+        """The cached-features split of ``model``: see :func:`first_token_head`."""
+        return first_token_head(model)
 
     def load(self, folder: Path, max_length: int):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer

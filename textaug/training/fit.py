@@ -22,7 +22,7 @@ import torch
 from ..config import Select, Strategy, TrainConfig
 from .batches import EncodedRows, make_loader
 from .evaluation import evaluate
-from .objectives import Objective
+from .objectives import Objective, StepContext, step_seed
 
 __all__ = ["Event", "Callback", "FitResult", "fit", "read_resume_state", "param_groups", "STATE_FILE"]
 
@@ -273,8 +273,10 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         running = torch.tensor(state.epoch_loss_sum if state.batches_done else 0.0, device=accelerator.device)
         seen = state.epoch_batches if state.batches_done else 0
         for batch in train_loader:
+            ctx = StepContext(step_seed(config.seed, epoch, state.batches_done, accelerator.process_index), epoch,
+                              state.batches_done, state.global_step / total_steps, accelerator.process_index, world)
             with accelerator.accumulate(model):
-                loss = objective(model, batch)
+                loss = objective(model, batch, ctx)
                 accelerator.backward(loss)
                 if accelerator.sync_gradients:
                     for p in frozen:

@@ -78,6 +78,25 @@ def _augment(config: TrainConfig, train: "Dataset", accelerator):
         return augmenter, augment_dataset(train, augmenter, num_proc=config.num_proc, desc="augmenting")
 
 
+def _cache_features(config: TrainConfig, kind, built, train_rows, validation_rows, accelerator):
+    """(the head over cached features, the training and validation rows with their features):
+    the frozen encoder runs once per row here instead of once per row per epoch in fit."""
+    import time
+
+    from .features import HeadOnFeatures, compute_features, with_features
+
+    encode, head = kind.feature_head(built.model)
+    began = time.perf_counter()
+    built.model.to(accelerator.device)
+    cached = [None if rows is None else with_features(rows, compute_features(
+        encode, built.model, rows, built.encoder.pad_id, config.eval_batch_size, accelerator.device).cpu())
+        for rows in (train_rows, validation_rows)]
+    accelerator.print(f"encoder features cached for {len(train_rows):,} training"
+                      f"{'' if validation_rows is None else f' and {len(validation_rows):,} validation'} rows "
+                      f"in {time.perf_counter() - began:.1f} s")
+    return HeadOnFeatures(built.model, head), cached[0], cached[1]
+
+
 def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset: Any = None, test_dataset: Any = None,
           eval_dataset: Any = None, callbacks: Sequence["Callback"] = (), objective: "Objective | None" = None
           ) -> TrainResult:
@@ -102,14 +121,14 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     from .fit import fit, read_resume_state
     from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
                          save_training_curves)
-    from .objectives import CrossEntropy
+    from .objectives import supervised_objective
 
     if eval_dataset is not None:
         if test_dataset is not None:
             raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
         warnings.warn("eval_dataset is deprecated: it is an alias of test_dataset", FutureWarning, stacklevel=2)
         test_dataset = eval_dataset
-    objective = objective or CrossEntropy()
+    objective = objective or supervised_objective(config)
 
     # 1. Checks that need no data: the output folder, the model source or vectors, a resumable state.
     output_dir = check_output_dir(config.output_dir)
@@ -131,15 +150,19 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     encoded_val = (EncodedRows.from_dataset(encode_rows(data.validation, built.encoder, "tokenizing validation rows"))
                    if data.validation is not None else None)
 
+    fit_model, fit_train, fit_val = built.model, encoded_train, encoded_val
+    if config.cache_features:
+        fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator)
+
     # 4. Fit: the loop, validation-based selection.
     if resume_state is not None:
         accelerator.print(f"resuming from {checkpoint_dir / 'last'}: epoch {resume_state['epoch'] + 1}, "
                           f"step {resume_state['global_step']}")
     elif config.resume:
         accelerator.print(f"no checkpoint in {checkpoint_dir / 'last'}; starting from the beginning")
-    result = fit(built.model, encoded_train, config=config, accelerator=accelerator, objective=objective,
+    result = fit(fit_model, fit_train, config=config, accelerator=accelerator, objective=objective,
                  groups=built.groups, head=built.head, pad_id=built.encoder.pad_id, names=data.label_names,
-                 validation_rows=encoded_val, checkpoint_dir=checkpoint_dir, resume_state=resume_state,
+                 validation_rows=fit_val, checkpoint_dir=checkpoint_dir, resume_state=resume_state,
                  callbacks=callbacks)
     model = accelerator.unwrap_model(built.model)
 
