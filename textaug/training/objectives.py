@@ -18,12 +18,12 @@ from global state, so a resumed run draws exactly what an uninterrupted one woul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
 
+from ..config import MixLayer
 from .layers import input_embedding_module, pooled_module, rewrite_input, rewrite_output
 
 if TYPE_CHECKING:
@@ -128,13 +128,6 @@ class CrossEntropy:
 
     def config(self) -> dict[str, Any]:
         return {"objective": self.name, "label_smoothing": self.label_smoothing}
-
-
-class MixLayer(str, Enum):
-    """Where mixup interpolates."""
-
-    INPUT = "input"  # the word embeddings (attention masks united)
-    POOLED = "pooled"  # the pooled representation the classification layer sees
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,10 @@ def _augment(config: TrainConfig, train: "Dataset", accelerator):
         return augmenter, augment_dataset(train, augmenter, num_proc=config.num_proc, desc="augmenting")
 
 
+def _asks_for_an_objective(config: TrainConfig) -> bool:
+    return bool(config.mixup is not None or config.feature_noise or config.feature_interpolate or config.consistency)
+
+
 def _cache_features(config: TrainConfig, kind, built, train_rows, validation_rows, accelerator):
     """(the head over cached features, the training and validation rows with their features):
     the frozen encoder runs once per row here instead of once per row per epoch in fit."""
@@ -98,13 +102,14 @@ def _cache_features(config: TrainConfig, kind, built, train_rows, validation_row
 
 
 def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset: Any = None, test_dataset: Any = None,
-          eval_dataset: Any = None, callbacks: Sequence["Callback"] = (), objective: "Objective | None" = None
-          ) -> TrainResult:
+          eval_dataset: Any = None, unlabeled_dataset: Any = None, callbacks: Sequence["Callback"] = (),
+          objective: "Objective | None" = None) -> TrainResult:
     """Train, select, test once and save a classifier as ``config`` says.
 
     ``train_dataset`` / ``validation_dataset`` / ``test_dataset`` (a ``Dataset`` or ``DatasetDict``)
     replace ``config.train`` / ``config.validation`` / ``config.test``; ``eval_dataset`` is a
-    deprecated alias of ``test_dataset``. ``callbacks`` receive :class:`~textaug.training.fit.Event`s
+    deprecated alias of ``test_dataset``. ``unlabeled_dataset`` (a Dataset, DatasetDict or list of
+    texts) replaces ``config.unlabeled`` for consistency training. ``callbacks`` receive :class:`~textaug.training.fit.Event`s
     and may stop training by returning True. ``objective`` defaults to cross-entropy.
     """
     from accelerate import Accelerator
@@ -116,7 +121,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     from ..models import get_kind
     from ..predict import TextClassifier
     from .batches import EncodedRows, make_loader
-    from .data import encode_rows, prepare_data
+    from .data import encode_rows, load_unlabeled, prepare_data
     from .evaluation import evaluate
     from .fit import fit, read_resume_state
     from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
@@ -128,7 +133,9 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
             raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
         warnings.warn("eval_dataset is deprecated: it is an alias of test_dataset", FutureWarning, stacklevel=2)
         test_dataset = eval_dataset
-    objective = objective or supervised_objective(config)
+    if objective is not None and _asks_for_an_objective(config):
+        raise ValueError("an objective was passed and the config asks for one too (mixup, feature-space or "
+                         "consistency options): give one or the other")
 
     # 1. Checks that need no data: the output folder, the model source or vectors, a resumable state.
     output_dir = check_output_dir(config.output_dir)
@@ -139,6 +146,16 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
 
     # 2. Data in its three roles, checked; then the training rows alone are augmented.
     data = prepare_data(config, train_dataset, validation_dataset, test_dataset)
+    unlabeled = load_unlabeled(config, unlabeled_dataset) if config.consistency else None
+    if unlabeled_dataset is not None and not config.consistency:
+        raise ValueError("unlabeled data is used only by consistency training: set consistency (e.g. 1.0)")
+    consistency_augmenter = None
+    if config.consistency:
+        from ..augment.recipes import build_augmenter
+
+        # external tools (Apertium) checked now, not at the first step
+        consistency_augmenter = build_augmenter(config.consistency_augment, n_aug=1, seed=config.seed,
+                                                keep_original=False)
     accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum,
                               cpu=_launched_without_accelerator())
     set_seed(config.seed)
@@ -150,6 +167,16 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     encoded_val = (EncodedRows.from_dataset(encode_rows(data.validation, built.encoder, "tokenizing validation rows"))
                    if data.validation is not None else None)
 
+    if objective is None and config.consistency:
+        from .consistency import Consistency
+
+        objective = Consistency(
+            augmenter=consistency_augmenter, encoder=built.encoder, train_texts=list(train_rows["text"]),
+            seed=config.seed, weight=config.consistency, threshold=config.uda_threshold,
+            temperature=config.uda_temperature, tsa=config.tsa, unlabeled_ratio=config.unlabeled_ratio,
+            unlabeled_texts=None if unlabeled is None else unlabeled.texts,
+            unlabeled_described=None if unlabeled is None else unlabeled.described, recipe=config.consistency_augment)
+    objective = objective or supervised_objective(config)
     fit_model, fit_train, fit_val = built.model, encoded_train, encoded_val
     if config.cache_features:
         fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator)
