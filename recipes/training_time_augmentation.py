@@ -72,7 +72,7 @@ class Budget:
 
 
 #: transformers converge in few steps; the vector models train from scratch and need more
-BUDGETS = {"transformer": Budget(max_steps=200, eval_steps=25, patience=4),
+BUDGETS = {"transformer": Budget(max_steps=150, eval_steps=25, patience=3),
            "static": Budget(max_steps=1000, eval_steps=50, patience=5)}
 
 
@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--output-dir", default="out/training-time-augmentation")
     p.add_argument("--quick", action="store_true", help="builtin task, BiLSTM, one seed")
+    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
+                   help="train nothing: write the table and plot of the runs in these runs.csv files")
     args = p.parse_args(argv)
     if args.quick:
         args.task, args.model, args.seeds = ["builtin"], ["lstm-glove"], [0]
@@ -166,6 +168,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     names = [c for c in conditions(args.n) if c in args.conditions]
     if names[0] != "none":
         raise SystemExit("--conditions must include none: every difference is taken from it")
+    if args.report:
+        runs = _read_runs(args.report)
+        _write_report(out, runs, [c for c in names if any(r["condition"] == c for r in runs)],
+                      _header(args, sorted({r["seed"] for r in runs}), sum(r["seconds"] for r in runs) / 60, len(runs)))
+        return runs
     runs: list[dict] = []
     began = time.perf_counter()
     for task in args.task:
@@ -195,24 +202,46 @@ def main(argv: list[str] | None = None) -> list[dict]:
                            "validation_accuracy": m["validation"]["accuracy"], "test_accuracy": m["test"]["accuracy"],
                            "test_macro_f1": m["test"]["macro_f1"], "seconds": round(time.perf_counter() - started, 1)}
                     runs.append(row)
+                    _write_csv(out / "runs.csv", runs)  # after every run: a cut-off run keeps what it measured
                     print(f"{task} {model} seed={seed} {name}: test accuracy {row['test_accuracy']:.4f} "
                           f"(validation {row['validation_accuracy']:.4f}, step {row['selected_step']} of "
                           f"{row['steps']}, {row['seconds']:.0f} s)", flush=True)
-    with (out / "runs.csv").open("w", newline="", encoding="utf-8") as handle:
+    _write_report(out, runs, names, _header(args, args.seeds, (time.perf_counter() - began) / 60, len(runs)))
+    return runs
+
+
+def _header(args, seeds, minutes: float, n_runs: int) -> str:
+    budgets = "; ".join(f"{kind}: up to {args.max_steps or b.max_steps} steps, validation every {b.eval_steps}, "
+                        f"patience {b.patience}" for kind, b in BUDGETS.items())
+    return (f"{args.n} labeled examples, {args.validation_n} validation examples; test accuracy %, mean ± sd over "
+            f"seeds {list(seeds)}; differences paired by seed. Budgets ({budgets}); the best validation weights "
+            f"kept. {n_runs} runs, {minutes:.0f} minutes of training and testing.")
+
+
+def _write_csv(path: Path, runs: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
         writer.writeheader()
         writer.writerows(runs)
-    minutes = (time.perf_counter() - began) / 60
-    budgets = "; ".join(f"{kind}: up to {args.max_steps or b.max_steps} steps, validation every {b.eval_steps}, "
-                        f"patience {b.patience}" for kind, b in BUDGETS.items())
-    text = (f"{args.n} labeled examples, {args.validation_n} validation examples; test accuracy %, mean ± sd over "
-            f"seeds {args.seeds}; differences paired by seed. Budgets ({budgets}); the best validation weights kept. "
-            f"{len(runs)} runs in {minutes:.0f} minutes.\n\n" + table(runs, names) + "\n")
+
+
+def _read_runs(paths: list[str]) -> list[dict]:
+    numbers = {"seed": int, "labeled": int, "unlabeled": int, "train_rows": int, "steps": int, "selected_step": int,
+               "validation_accuracy": float, "test_accuracy": float, "test_macro_f1": float, "seconds": float}
+    runs = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            runs += [{k: numbers[k](v) if k in numbers else v for k, v in row.items()} for row in csv.DictReader(handle)]
+    return runs
+
+
+def _write_report(out: Path, runs: list[dict], names: list[str], header: str) -> None:
+    text = header + "\n\n" + table(runs, names) + "\n"
+    _write_csv(out / "runs.csv", runs)
     (out / "results.md").write_text(text, encoding="utf-8")
     plot(runs, names, out / "results.png")
     print("\n" + text)
     print(f"every run: {out / 'runs.csv'}; plot: {out / 'results.png'}")
-    return runs
 
 
 if __name__ == "__main__":

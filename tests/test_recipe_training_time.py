@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import sys
 from pathlib import Path
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "training_time_augmentation.py"
@@ -13,6 +14,7 @@ RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "training_time_augmen
 def _recipe():
     spec = importlib.util.spec_from_file_location("training_time_augmentation", RECIPE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
