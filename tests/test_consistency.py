@@ -23,6 +23,8 @@ from textaug.training.consistency import Consistency, consistency_kl, tsa_thresh
 from textaug.training.objectives import CrossEntropy, StepContext, step_seed
 from textaug.training.pipeline import train
 
+from helpers import assert_resumes_to_the_same_weights, tiny_config
+
 CTX = StepContext(seed=step_seed(0, 0, 0, 0), epoch=0, batch_index=0, progress=0.5)
 TEXTS = ["a gripping, beautifully shot film", "dull and far too long", "the cast is wonderful",
          "i wanted my money back", "an unexpected delight", "flat jokes and a thin plot"]
@@ -115,22 +117,10 @@ def test_tsa_leaves_out_confident_labeled_examples(tiny_bert):
     assert objective.last["tsa_kept"] == 1.0
 
 
-def _config(model, tmp_path, **kw) -> TrainConfig:
-    base = {"model": model, "output_dir": str(tmp_path / "model"), "epochs": 2, "batch_size": 8,
-            "lr": 3e-3, "checkpoint_steps": 3, "max_length": 32}
-    return TrainConfig(**{**base, **kw})
-
-
-def _weights(folder) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
-
-    return load_file(str(Path(folder) / "model.safetensors"))
-
-
 def test_training_with_unlabeled_texts_records_the_objective(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
     unlabeled = list(test_ds["text"])
-    result = train(_config(tiny_bert, tmp_path, consistency=1.0, unlabeled_ratio=2),
+    result = train(tiny_config(tiny_bert, tmp_path, consistency=1.0, unlabeled_ratio=2),
                    train_dataset=train_ds, test_dataset=test_ds, unlabeled_dataset=unlabeled)
     saved = json.loads((Path(result.output_dir) / "training_config.json").read_text())
     assert saved["objective"] == {
@@ -143,26 +133,9 @@ def test_training_with_unlabeled_texts_records_the_objective(tiny_bert, sst2_sma
 
 def test_a_killed_consistency_run_resumes_to_the_same_weights(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
-    kw = {"epochs": 3, "consistency": 1.0, "metric": "loss", "unlabeled_ratio": 1}
-    unlabeled = list(test_ds["text"])
-    whole = train(_config(tiny_bert, tmp_path / "a", **kw), train_dataset=train_ds, validation_dataset=test_ds,
-                  unlabeled_dataset=unlabeled)
-
-    class Killed(Exception):
-        pass
-
-    def kill(event) -> None:
-        if event.kind == "step" and event.global_step == 17:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train(_config(tiny_bert, tmp_path / "b", **kw), train_dataset=train_ds, validation_dataset=test_ds,
-              unlabeled_dataset=unlabeled, callbacks=[kill])
-    resumed = train(_config(tiny_bert, tmp_path / "b", resume=True, **kw), train_dataset=train_ds,
-                    validation_dataset=test_ds, unlabeled_dataset=unlabeled)
-    assert resumed.fit.resumed_from_step == 15 and resumed.history == whole.history
-    a, b = _weights(whole.output_dir), _weights(resumed.output_dir)
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_resumes_to_the_same_weights(tmp_path, tiny_bert, 17, epochs=3, consistency=1.0, metric="loss",
+                                       unlabeled_ratio=1, train_dataset=train_ds, validation_dataset=test_ds,
+                                       unlabeled_dataset=list(test_ds["text"]))
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -184,9 +157,9 @@ def test_bad_consistency_options_are_refused_up_front(tmp_path, options, message
 def test_bad_unlabeled_data_is_refused_before_training(tiny_bert, sst2_small, tmp_path):
     train_ds, _ = sst2_small
     with pytest.raises(ValueError, match="unlabeled data: 1 row"):
-        train(_config(tiny_bert, tmp_path, consistency=1.0), train_dataset=train_ds, unlabeled_dataset=["fine", "  "])
+        train(tiny_config(tiny_bert, tmp_path, consistency=1.0), train_dataset=train_ds, unlabeled_dataset=["fine", "  "])
     with pytest.raises(ValueError, match="only by consistency"):
-        train(_config(tiny_bert, tmp_path), train_dataset=train_ds, unlabeled_dataset=["fine"])
+        train(tiny_config(tiny_bert, tmp_path), train_dataset=train_ds, unlabeled_dataset=["fine"])
 
 
 def _unlabeled_file(tmp_path, sst2_small) -> str:

@@ -18,6 +18,8 @@ from textaug.training.objectives import (CrossEntropy, FeatureSpace, Mixup, Step
                                          same_class_partners, soft_cross_entropy, step_seed)
 from textaug.training.pipeline import train
 
+from helpers import assert_resumes_to_the_same_weights, folder_weights, tiny_config
+
 CTX = StepContext(seed=12345, epoch=0, batch_index=0, progress=0.0)
 
 
@@ -147,18 +149,6 @@ def test_feature_interpolation_stays_between_same_class_rows():
         assert lo <= moved[i, 0].item() <= hi
 
 
-def _config(model, tmp_path, **kw) -> TrainConfig:
-    base = {"model": model, "output_dir": str(tmp_path / "model"), "epochs": 2, "batch_size": 8,
-            "lr": 3e-3, "checkpoint_steps": 3, "max_length": 32}
-    return TrainConfig(**{**base, **kw})
-
-
-def _weights(folder) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
-
-    return load_file(str(Path(folder) / "model.safetensors"))
-
-
 @pytest.mark.parametrize(("model", "options"), [
     ("tiny", {"mixup": 0.4}),
     ("tiny", {"mixup": 0.4, "mixup_layer": "pooled"}),
@@ -167,7 +157,7 @@ def _weights(folder) -> dict[str, torch.Tensor]:
 ])
 def test_training_records_the_objective(tiny_bert, sst2_small, tmp_path, model, options):
     train_ds, test_ds = sst2_small
-    config = _config(tiny_bert if model == "tiny" else model, tmp_path, **options)
+    config = tiny_config(tiny_bert if model == "tiny" else model, tmp_path, **options)
     result = train(config, train_dataset=train_ds, test_dataset=test_ds)
     saved = json.loads((Path(result.output_dir) / "training_config.json").read_text())
     expected = ({"objective": "mixup", "alpha": options["mixup"], "layer": options.get("mixup_layer", "input")}
@@ -194,14 +184,14 @@ def tiny_bert_no_dropout(tiny_bert, tmp_path_factory):
 def test_cached_features_train_the_same_head_as_the_uncached_path(tiny_bert_no_dropout, sst2_small, tmp_path, options):
     train_ds, test_ds = sst2_small
     kw = {"strategy": "feature-extraction", "epochs": 3, "lr": 1e-2, **options}
-    plain = train(_config(tiny_bert_no_dropout, tmp_path / "a", **kw), train_dataset=train_ds, test_dataset=test_ds)
-    cached = train(_config(tiny_bert_no_dropout, tmp_path / "b", cache_features=True, **kw), train_dataset=train_ds,
+    plain = train(tiny_config(tiny_bert_no_dropout, tmp_path / "a", **kw), train_dataset=train_ds, test_dataset=test_ds)
+    cached = train(tiny_config(tiny_bert_no_dropout, tmp_path / "b", cache_features=True, **kw), train_dataset=train_ds,
                    test_dataset=test_ds)
-    a, b = _weights(plain.output_dir), _weights(cached.output_dir)
+    a, b = folder_weights(plain.output_dir), folder_weights(cached.output_dir)
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5, msg=key)
-    assert not torch.equal(a["classifier.weight"], _weights(tiny_bert_no_dropout)["classifier.weight"])
+    assert not torch.equal(a["classifier.weight"], folder_weights(tiny_bert_no_dropout)["classifier.weight"])
     for x, y in zip(plain.history, cached.history):
         assert x["step"] == y["step"] and x["accuracy"] == y["accuracy"]
         assert x["loss"] == pytest.approx(y["loss"], abs=1e-4)
@@ -225,21 +215,5 @@ def test_bad_objective_options_are_refused_up_front(tmp_path, options, message):
 
 def test_a_killed_mixup_run_resumes_to_the_same_weights(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
-    kw = {"epochs": 3, "mixup": 0.4, "metric": "loss"}
-    whole = train(_config(tiny_bert, tmp_path / "a", **kw), train_dataset=train_ds, validation_dataset=test_ds)
-
-    class Killed(Exception):
-        pass
-
-    def kill(event) -> None:
-        if event.kind == "step" and event.global_step == 17:
-            raise Killed
-
-    with pytest.raises(Killed):
-        train(_config(tiny_bert, tmp_path / "b", **kw), train_dataset=train_ds, validation_dataset=test_ds,
-              callbacks=[kill])
-    resumed = train(_config(tiny_bert, tmp_path / "b", resume=True, **kw), train_dataset=train_ds,
-                    validation_dataset=test_ds)
-    assert resumed.fit.resumed_from_step == 15 and resumed.history == whole.history
-    a, b = _weights(whole.output_dir), _weights(resumed.output_dir)
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_resumes_to_the_same_weights(tmp_path, tiny_bert, 17, epochs=3, mixup=0.4, metric="loss",
+                                       train_dataset=train_ds, validation_dataset=test_ds)

@@ -17,17 +17,8 @@ from textaug.training.fit import Event, param_groups
 from textaug.training.objectives import CrossEntropy
 from textaug.training.pipeline import train
 
-
-def _config(tiny_bert, tmp_path, **kw) -> TrainConfig:
-    base = {"model": tiny_bert, "output_dir": str(tmp_path / "model"), "epochs": 2, "batch_size": 8,
-            "lr": 3e-3, "checkpoint_steps": 3, "max_length": 32}
-    return TrainConfig(**{**base, **kw})
-
-
-def _weights(folder) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
-
-    return load_file(str(Path(folder) / "model.safetensors"))
+from helpers import folder_weights as _weights
+from helpers import tiny_config as _config
 
 
 def _changed(before, after, prefix) -> bool:
