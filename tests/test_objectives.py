@@ -217,3 +217,34 @@ def test_a_killed_mixup_run_resumes_to_the_same_weights(tiny_bert, sst2_small, t
     train_ds, test_ds = sst2_small
     assert_resumes_to_the_same_weights(tmp_path, tiny_bert, 17, epochs=3, mixup=0.4, metric="loss",
                                        train_dataset=train_ds, validation_dataset=test_ds)
+
+
+@pytest.mark.parametrize("options", [
+    ["--model", "lstm-glove", "--mixup", "0.3", "--mixup-layer", "input"],
+    ["--model", "cnn-glove", "--feature-noise", "0.1", "--feature-interpolate", "0.5"],
+    ["--model", "TINY", "--strategy", "feature-extraction", "--cache-features", "--mixup", "0.3",
+     "--mixup-layer", "pooled"],
+    ["--model", "TINY", "--consistency", "1.0", "--tsa", "exp", "--unlabeled", "builtin:rotten_tomatoes",
+     "--unlabeled-split", "test", "--unlabeled-samples", "40"],
+])
+def test_each_objective_runs_from_the_cli_on_the_built_in_corpus(tiny_bert, tmp_path, options):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli"
+    options = [tiny_bert if o == "TINY" else o for o in options]
+    run = subprocess.run(
+        [sys.executable, "-m", "textaug.cli", "train", "--train", "builtin:rotten_tomatoes", "--train-samples", "60",
+         "--vocab-budget", "100", "--max-steps", "6", "--eval-steps", "3", "--batch-size", "8", "--max-length", "32",
+         *options, "--output-dir", str(out)],
+        env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    saved = json.loads((out / "training_config.json").read_text())
+    expected = {"--mixup": "mixup", "--feature-noise": "feature-space", "--consistency": "consistency"}
+    assert saved["objective"]["objective"] == next(v for k, v in expected.items() if k in options)
+    assert "TEST (rotten_tomatoes (built-in corpus, test split)" in run.stdout
+    if "--cache-features" in options:
+        assert "encoder features cached for 54 training and 6 validation rows" in run.stdout
+    if "--unlabeled" in options:
+        assert saved["objective"]["unlabeled_examples"] == 40 and saved["objective"]["tsa"] == "exp"
