@@ -1,4 +1,4 @@
-"""The ``textaug`` command line: ``augment``, ``train``, ``evaluate``, ``predict``, ``push`` and ``demo``."""
+"""The ``textaug`` command line: ``augment``, ``train``, ``tune``, ``evaluate``, ``predict``, ``push`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -101,7 +101,27 @@ def _parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="augment the training data and fine-tune a classifier on it",
                         description="Augment the training split (--augment RECIPE) and train a classifier; "
                                     "writes a model folder with metrics.json and a model card.")
+    tr.add_argument("--config", default=None, metavar="FILE",
+                    help="training options from a JSON or YAML file (e.g. written by textaug tune); "
+                         "options given on the command line override it")
     _add_config_options(tr)
+
+    tu = sub.add_parser("tune", help="choose the augmentation by k-fold cross-validation on the training data",
+                        description="Cross-validate augmentation candidates (recipes, strengths, mixup, consistency) "
+                                    "with the model and options given, on stratified folds cut before augmentation; "
+                                    "choose one only if it beats none by more than the fold noise; write the chosen "
+                                    "configuration for `textaug train --config FILE`. Test data is never read.")
+    tu.add_argument("--folds", type=int, default=3, help="cross-validation folds (default: 3)")
+    tu.add_argument("--candidates", nargs="+", default=None, metavar="SPEC",
+                    help="none, recipe specs (eda:alpha=0.05,n_aug=8) or training options (mixup=0.4,mixup_layer=pooled); "
+                         "default: none, EDA at alpha 0.05/0.1 x n_aug 4/8/16, AEDA, back-translation when Apertium is "
+                         "installed, mixup, consistency")
+    tu.add_argument("--max-minutes", type=float, default=None, help="stop starting runs past this budget")
+    tu.add_argument("--group-column", default=None,
+                    help="rows sharing a value of this column stay in one fold (StratifiedGroupKFold)")
+    tu.add_argument("--output", required=True, metavar="FILE", help="the chosen configuration, .json or .yaml")
+    _add_config_options(tu, skip=("validation", "validation_split", "test", "eval", "test_split", "output_dir",
+                                  "resume", "keep_checkpoints"))
 
     ev = sub.add_parser("evaluate", help="metrics of a trained model on labelled data")
     ev.add_argument("model_dir", help="a folder written by textaug train, or a hub repo id")
@@ -257,10 +277,57 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _given_on_command_line(argv: Sequence[str]) -> set[str]:
+    """TrainConfig fields whose flag (``--name``, ``--name=v``, ``--no-name``) appears in ``argv``."""
+    import dataclasses
+
+    from .config import TrainConfig
+
+    given = set()
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if any(a == flag or a.startswith(flag + "=") or a == "--no-" + flag[2:] for a in argv):
+            given.add(f.name)
+    return given
+
+
 def _cmd_train(args) -> int:
     from .training.pipeline import train
 
-    train(_config_from_args(args))  # prints the metrics table and where the model went
+    overrides = {}
+    if args.config:
+        from .tuning import read_config_file
+
+        given = _given_on_command_line(args.argv)
+        overrides = {k: v for k, v in read_config_file(args.config).items() if k not in given}
+    train(_config_from_args(args, **overrides))  # prints the metrics table and where the model went
+    return 0
+
+
+def _cmd_tune(args) -> int:
+    from .tuning import tune, write_config_file
+
+    config = _config_from_args(args)
+    groups = None
+    if args.group_column:
+        if config.train_samples is not None:
+            raise ValueError("--group-column and --train-samples do not go together: a sample would split groups")
+        from .training.data import _load
+
+        raw = _load(config.train, config.train_split, config, "training")
+        if args.group_column not in raw.column_names:
+            raise ValueError(f"training data has no column {args.group_column!r}; its columns are {raw.column_names}")
+        groups = list(raw[args.group_column])
+    if config.test is not None:
+        print("note: tune never reads test data; --test is ignored here")
+    result = tune(config, folds=args.folds, candidates=args.candidates, max_minutes=args.max_minutes, groups=groups)
+    print(f"\n{args.folds}-fold cross-validation of {len(result.results)} candidates on the training rows "
+          f"({result.seconds / 60:.1f} min); rule: {result.rule}\n")
+    print(result.table())
+    chosen = result.chosen.candidate.name
+    print(f"\nchosen: {chosen}" + (" (no candidate beat none by more than the fold noise)" if chosen == "none" else ""))
+    print(f"wrote {write_config_file(result, args.output)}; train on all the rows with: "
+          f"textaug train --config {args.output} [--test DATA --output-dir DIR]")
     return 0
 
 
@@ -337,9 +404,11 @@ def _cmd_push(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
-    commands = {"augment": _cmd_augment, "train": _cmd_train, "evaluate": _cmd_evaluate, "predict": _cmd_predict,
-                "push": _cmd_push, "demo": _cmd_demo}
+    args.argv = argv
+    commands = {"augment": _cmd_augment, "train": _cmd_train, "tune": _cmd_tune, "evaluate": _cmd_evaluate,
+                "predict": _cmd_predict, "push": _cmd_push, "demo": _cmd_demo}
     try:
         return commands[args.command](args)
     except (ValueError, ResourceNotFoundError) as err:  # bad input: one clear line, no traceback

@@ -153,8 +153,9 @@ def _role(source: Any, split: str, config: "TrainConfig", names: list[str], what
 
 
 def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_dataset: Any = None,
-                 test_dataset: Any = None) -> PreparedData:
+                 test_dataset: Any = None, *, read_test: bool = True) -> PreparedData:
     """Load, check and encode the data the config (or the caller) names. Raises ValueError.
+    ``read_test=False`` leaves the test role unread, even where the training data brings one.
 
     A DatasetDict passed as ``train_dataset`` brings its own validation and test splits
     (``validation_split``, ``test_split``) unless others are given; so does ``builtin:`` its test split.
@@ -188,6 +189,8 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
     for role, given, configured, split in (("validation", validation_dataset, config.validation, config.validation_split),
                                            ("test", test_dataset, config.test, config.test_split)):
         source = source_for(given, configured, split)
+        if role == "test" and not read_test:
+            source = None
         if source is not None:
             parts[role], described[role] = _role(source, split, config, names, role)
             if _is_hub_id(source):
