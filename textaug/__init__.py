@@ -32,6 +32,7 @@ from .augment import (
 )
 from .config import Select, Strategy, TrainConfig
 from .resources import ResourceNotFoundError
+from .tuning import tune
 
 if TYPE_CHECKING:
     from .hub import push_to_hub
@@ -59,5 +60,5 @@ __all__ = [
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",
-    "push_to_hub", "train",
+    "push_to_hub", "train", "tune",
 ]
