@@ -32,12 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .config import Select, TrainConfig
-
-if TYPE_CHECKING:
-    from datasets import Dataset
 
 __all__ = ["Candidate", "CandidateResult", "TuneResult", "parse_candidate", "default_candidates", "choose",
            "fold_indices", "tune", "write_config_file", "read_config_file", "TUNED_KEY"]

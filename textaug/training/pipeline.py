@@ -82,6 +82,23 @@ def _asks_for_an_objective(config: TrainConfig) -> bool:
     return bool(config.mixup is not None or config.feature_noise or config.feature_interpolate or config.consistency)
 
 
+def _objective(config: TrainConfig, built, train_rows, augmenter, unlabeled) -> "Objective":
+    """The objective the config asks for: consistency training around cross-entropy, or the
+    supervised objective (cross-entropy, mixup, feature-space)."""
+    from .objectives import supervised_objective
+
+    if not config.consistency:
+        return supervised_objective(config)
+    from .consistency import Consistency
+
+    return Consistency(
+        augmenter=augmenter, encoder=built.encoder, train_texts=list(train_rows["text"]), seed=config.seed,
+        weight=config.consistency, threshold=config.uda_threshold, temperature=config.uda_temperature,
+        tsa=config.tsa, unlabeled_ratio=config.unlabeled_ratio,
+        unlabeled_texts=None if unlabeled is None else unlabeled.texts,
+        unlabeled_described=None if unlabeled is None else unlabeled.described, recipe=config.consistency_augment)
+
+
 def _cache_features(config: TrainConfig, kind, built, train_rows, validation_rows, accelerator):
     """(the head over cached features, the training and validation rows with their features):
     the frozen encoder runs once per row here instead of once per row per epoch in fit."""
@@ -109,8 +126,9 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     ``train_dataset`` / ``validation_dataset`` / ``test_dataset`` (a ``Dataset`` or ``DatasetDict``)
     replace ``config.train`` / ``config.validation`` / ``config.test``; ``eval_dataset`` is a
     deprecated alias of ``test_dataset``. ``unlabeled_dataset`` (a Dataset, DatasetDict or list of
-    texts) replaces ``config.unlabeled`` for consistency training. ``callbacks`` receive :class:`~textaug.training.fit.Event`s
-    and may stop training by returning True. ``objective`` defaults to cross-entropy.
+    texts) replaces ``config.unlabeled`` for consistency training. ``callbacks`` receive
+    :class:`~textaug.training.fit.Event`s and may stop training by returning True. ``objective``
+    defaults to the one the config asks for (cross-entropy, mixup, feature-space, consistency).
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -126,8 +144,6 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     from .fit import fit, read_resume_state
     from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
                          save_training_curves)
-    from .objectives import supervised_objective
-
     if eval_dataset is not None:
         if test_dataset is not None:
             raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
@@ -167,16 +183,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     encoded_val = (EncodedRows.from_dataset(encode_rows(data.validation, built.encoder, "tokenizing validation rows"))
                    if data.validation is not None else None)
 
-    if objective is None and config.consistency:
-        from .consistency import Consistency
-
-        objective = Consistency(
-            augmenter=consistency_augmenter, encoder=built.encoder, train_texts=list(train_rows["text"]),
-            seed=config.seed, weight=config.consistency, threshold=config.uda_threshold,
-            temperature=config.uda_temperature, tsa=config.tsa, unlabeled_ratio=config.unlabeled_ratio,
-            unlabeled_texts=None if unlabeled is None else unlabeled.texts,
-            unlabeled_described=None if unlabeled is None else unlabeled.described, recipe=config.consistency_augment)
-    objective = objective or supervised_objective(config)
+    objective = objective or _objective(config, built, train_rows, consistency_augmenter, unlabeled)
     fit_model, fit_train, fit_val = built.model, encoded_train, encoded_val
     if config.cache_features:
         fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator)
