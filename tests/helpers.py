@@ -52,3 +52,16 @@ def assert_resumes_to_the_same_weights(tmp_path: Path, model: str, kill_step: in
     assert resumed.history == whole.history
     a, b = folder_weights(whole.output_dir), folder_weights(resumed.output_dir)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def load_recipe(name: str):
+    """A script of recipes/ imported as a module (recipes/ is not a package)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "recipes" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

@@ -4,19 +4,13 @@ a tiny BERT built from a config): the CSV, the table beside the paper's numbers,
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "eda_paper.py"
+from helpers import load_recipe
 
 
 def _recipe():
-    spec = importlib.util.spec_from_file_location("eda_paper", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_recipe("eda_paper")
 
 
 def test_the_eda_paper_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_train_path, tmp_path):

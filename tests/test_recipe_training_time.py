@@ -4,19 +4,13 @@ dozen SST-2 rows): every condition runs, and the CSV, the Markdown table and the
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "training_time_augmentation.py"
+from helpers import load_recipe
 
 
 def _recipe():
-    spec = importlib.util.spec_from_file_location("training_time_augmentation", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_recipe("training_time_augmentation")
 
 
 def test_the_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_train_path, tmp_path):
