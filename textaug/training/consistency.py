@@ -95,8 +95,9 @@ class Consistency:
     recipe: str = ""
     name: str = "consistency"
     _epoch_augmenters: dict[int, "Augmenter"] = field(default_factory=dict, repr=False)
-    #: the last step's figures, for callers that want to watch them (not part of the loss)
-    last: dict[str, float] = field(default_factory=dict, repr=False)
+    #: the last step's figures as tensors: read through :attr:`last`, so the loop pays no device
+    #: sync for them (fit syncs its loss once every few batches)
+    _last: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.tsa = TSA(self.tsa)
@@ -166,9 +167,15 @@ class Consistency:
         kl, confident = consistency_kl(labeled if originals is None else originals, augmented,
                                        temperature=self.temperature, threshold=self.threshold)
         unsupervised = kl.mean()
-        self.last = {"supervised": float(supervised.detach()), "consistency": float(unsupervised.detach()),
-                     "tsa_kept": float(keep.mean()), "confident": float(confident.float().mean()), "eta": eta}
+        self._last = {"supervised": supervised.detach(), "consistency": unsupervised.detach(),
+                      "tsa_kept": keep.mean(), "confident": confident.float().mean(), "eta": eta}
         return supervised + self.weight * unsupervised
+
+    @property
+    def last(self) -> dict[str, float]:
+        """The last step's supervised and consistency terms, the share of labeled rows TSA kept,
+        the share of confident rows, and eta: for watching, not part of the loss."""
+        return {k: float(v) for k, v in self._last.items()}
 
     def config(self) -> dict[str, Any]:
         return {"objective": self.name, "weight": self.weight, "augment": self.recipe,

@@ -95,16 +95,20 @@ def _rows(indices: list[int]) -> str:
     return f"{len(indices)} row(s) (first: {shown})"
 
 
-def _check_columns(ds: "Dataset", config: "TrainConfig", what: str) -> None:
-    for column in (config.text_column, config.label_column):
+def _check_texts(ds: "Dataset", columns: tuple[str, ...], text_column: str, what: str) -> None:
+    """The columns exist, there are rows, and every text is a non-blank string."""
+    for column in columns:
         if column not in ds.column_names:
             raise ValueError(f"{what} data has no column {column!r}; its columns are {ds.column_names}")
     if len(ds) == 0:
         raise ValueError(f"{what} data is empty")
-    texts = ds[config.text_column]
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    bad = [i for i, t in enumerate(ds[text_column]) if not isinstance(t, str) or not t.strip()]
     if bad:
         raise ValueError(f"{what} data: {_rows(bad)} have a text that is missing (None) or empty")
+
+
+def _check_columns(ds: "Dataset", config: "TrainConfig", what: str) -> None:
+    _check_texts(ds, (config.text_column, config.label_column), config.text_column, what)
     missing = [i for i, v in enumerate(ds[config.label_column]) if v is None or (isinstance(v, str) and not v.strip())]
     if missing:
         raise ValueError(f"{what} data: {_rows(missing)} have no label")
@@ -254,15 +258,8 @@ def load_unlabeled(config: "TrainConfig", given: Any = None) -> Unlabeled | None
         ds = load_table(source, split=config.unlabeled_split, header=False, names=_headerless_names(source))
     else:
         ds = _load(source, config.unlabeled_split, config, "unlabeled")
-    column = config.text_column if config.text_column in ds.column_names else None
-    if column is None:
-        raise ValueError(f"unlabeled data has no column {config.text_column!r}; its columns are {ds.column_names}")
-    if len(ds) == 0:
-        raise ValueError("unlabeled data is empty")
-    texts = ds[column]
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if bad:
-        raise ValueError(f"unlabeled data: {_rows(bad)} have a text that is missing (None) or empty")
+    _check_texts(ds, (config.text_column,), config.text_column, "unlabeled")
+    texts = ds[config.text_column]
     described = _describe(source, config.unlabeled_split, len(ds))
     if config.unlabeled_samples is not None and config.unlabeled_samples < len(texts):
         import numpy as np

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .batches import EncodedRows, make_loader
+from .batches import ROW, EncodedRows, make_loader
 
 __all__ = ["HeadOnFeatures", "compute_features", "with_features"]
 
@@ -50,7 +50,7 @@ def compute_features(encode: Callable[..., torch.Tensor], model: nn.Module, rows
             feats = encode(input_ids=batch["input_ids"].to(device), attention_mask=batch["attention_mask"].to(device))
             if out.numel() == 0:
                 out = torch.empty((len(rows), feats.shape[-1]), dtype=feats.dtype, device=device)
-            out[batch["row"].to(device)] = feats
+            out[batch[ROW].to(device)] = feats
     model.train(was_training)
     return out
 

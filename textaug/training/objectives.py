@@ -116,15 +116,9 @@ class CrossEntropy:
     def logits(self, model: torch.nn.Module, batch: dict[str, torch.Tensor], ctx: StepContext) -> torch.Tensor:
         return model(**model_inputs(batch)).logits
 
-    def per_example(self, model: torch.nn.Module, batch: dict[str, torch.Tensor], ctx: StepContext
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(per-example losses, logits): what consistency training's signal annealing masks."""
-        logits = self.logits(model, batch, ctx)
-        return torch.nn.functional.cross_entropy(logits.float(), batch["labels"], reduction="none",
-                                                 label_smoothing=self.label_smoothing), logits
-
     def __call__(self, model: torch.nn.Module, batch: dict[str, torch.Tensor], ctx: StepContext) -> torch.Tensor:
-        return self.per_example(model, batch, ctx)[0].mean()
+        logits = self.logits(model, batch, ctx)
+        return torch.nn.functional.cross_entropy(logits.float(), batch["labels"], label_smoothing=self.label_smoothing)
 
     def config(self) -> dict[str, Any]:
         return {"objective": self.name, "label_smoothing": self.label_smoothing}
