@@ -63,7 +63,7 @@ MODELS = {
     "lstm": Model("lstm-glove", "lstm", 1500, 100, 5, DEFAULT_SIZES),
     "cnn": Model("cnn-glove", "cnn", 1500, 100, 5, DEFAULT_SIZES),
     # a transformer on 2 cores: 500 and 2,000 only (full takes a GPU: --size full --model minilm)
-    "minilm": Model("minilm", "", 300, 50, 3, ("500", "2000")),
+    "minilm": Model("minilm", "", 250, 50, 3, ("500", "2000")),
 }
 
 
@@ -153,6 +153,22 @@ def plot(runs: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+#: runs.csv's columns that are not text, with their types (for --resume)
+_NUMERIC = {"seed": int, "alpha": float, "n_aug": int, "train_rows": int, "steps": int, "selected_step": int,
+            "validation_accuracy": float, "test_accuracy": float, "seconds": float}
+
+
+def _key(run: dict) -> tuple:
+    return run["task"], run["size"], run["model"], run["recipe"], int(run["seed"])
+
+
+def read_runs(path: Path) -> list[dict]:
+    """The rows of a runs.csv this recipe wrote, with their numbers typed again."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{k: (_NUMERIC[k](v) if k in _NUMERIC and v != "" else v) for k, v in row.items()}
+                for row in csv.DictReader(handle)]
+
+
 def _write(out: Path, runs: list[dict], header: str) -> None:
     with (out / "runs.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
@@ -175,14 +191,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv (default: the hub copies)")
     p.add_argument("--output-dir", default="out/eda-paper")
     p.add_argument("--quick", action="store_true", help="SST-2, 500 examples, one seed, the two vector models")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the runs already in OUTPUT_DIR/runs.csv and run only the missing ones")
     args = p.parse_args(argv)
     if args.quick:
         args.task, args.size, args.model, args.seeds = ["sst2"], ["500"], ["lstm", "cnn"], [0]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data_dir) if args.data_dir else None
-    runs: list[dict] = []
-    began = time.perf_counter()
+    runs: list[dict] = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").exists() else []
+    done = {_key(r) for r in runs}
     for task in args.task:
         full, test = load_task(task, data_dir)
         for key in args.model:
@@ -193,6 +211,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     train_ds, val_ds = split(full, size, seed, args.validation_n)
                     steps = args.max_steps or model.max_steps
                     for recipe in ("none", "eda"):
+                        if _key({"task": task, "size": size, "model": key, "recipe": recipe, "seed": seed}) in done:
+                            continue
                         static = model.family != ""
                         config = TrainConfig(
                             model=args.transformer if (args.transformer and not static) else model.name,
@@ -214,7 +234,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                               f"(step {runs[-1]['selected_step']} of {runs[-1]['steps']}, {runs[-1]['seconds']:.0f} s)",
                               flush=True)
                         _write(out, runs, "(partial)")
-    minutes = (time.perf_counter() - began) / 60
+    # the runs' own seconds, so a resumed table still states the compute it took
+    minutes = sum(float(r["seconds"]) for r in runs) / 60
     vectors = f"vector models on {args.vectors}; " if any(MODELS[k].family for k in args.model) else ""
     header = (f"The EDA experiment: test accuracy %, mean ± sd over seeds {args.seeds}; {vectors}each run at its own "
               f"validation optimum within its step cap (" + "; ".join(

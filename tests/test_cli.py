@@ -58,18 +58,37 @@ def test_missing_file_and_bad_extension(tmp_path, capsys):
     assert "unsupported" in capsys.readouterr().err
 
 
-def test_demo_augments_then_trains(capsys, tiny_bert, tmp_path):
-    out_dir = tmp_path / "demo-model"
-    assert main(["demo", "--n", "40", "--validation-n", "20", "--test-n", "30", "--n-aug", "2", "--epochs", "1",
-                 "--model", tiny_bert, "--output-dir", str(out_dir)]) == 0
+def test_demo_tunes_then_trains_with_and_without(capsys, tiny_bert, tmp_path):
+    from textaug.demo import PLOT_FILE, RESULTS_FILE, TUNED_FILE, WITH_DIR, WITHOUT_DIR
+    from textaug.tuning import read_config_file
+
+    out_dir = tmp_path / "demo"
+    assert main(["demo", "--n", "40", "--validation-n", "20", "--test-n", "30", "--folds", "2", "--max-steps", "3",
+                 "--eval-steps", "1", "--candidates", "none", "eda:alpha=0.05,n_aug=2", "--model", tiny_bert,
+                 "--output-dir", str(out_dir)]) == 0
     out = capsys.readouterr().out
-    assert "Rotten Tomatoes (built-in): 40 training snippets" in out and "30 test snippets" in out
-    assert "20 other training snippets for validation" in out
-    assert "trained on 120 rows (40 original)" in out and "TEST (" in out and "macro-F1" in out
-    for name in ("README.md", "metrics.json", "training_config.json", "model.safetensors", "config.json"):
-        assert (out_dir / name).is_file(), name
-    metrics = json.loads((out_dir / "metrics.json").read_text())
-    assert metrics["test"]["examples"] == 30 and metrics["validation"]["examples"] == 20
+    assert "Rotten Tomatoes (built-in): 40 labelled training snippets, 20 other training snippets" in out
+    assert "30 test snippets" in out and "2-fold cross-validation on the 40 training snippets only" in out
+    # tune ran on the 40 training rows: two folds of 20 held-out rows, no validation or test row
+    assert out.count("[fold 1/2]") == 2 and out.count("[fold 2/2]") == 2
+    tuned = read_config_file(out_dir / TUNED_FILE)  # what `textaug train --config` takes
+    report = json.loads((out_dir / TUNED_FILE).read_text())["tuned"]
+    assert tuned["max_steps"] == 3 and report["folds"] == 2
+    chosen = report["chosen"]
+    # the "with" run is tune's choice, or the best rejected candidate (the only other one here), labelled so
+    assert tuned.get("augment") == ("eda" if chosen != "none" else None)
+    table = (out_dir / RESULTS_FILE).read_text()
+    assert "## Cross-validation (tune)" in table and "| none | 2 |" in table
+    assert ("(rejected by tune)" in table) == (chosen == "none")
+    assert "| **test accuracy %** (the result) |" in table and "| difference |" in table
+    assert (out_dir / PLOT_FILE).stat().st_size > 5000
+    for folder, rows in ((WITHOUT_DIR, 40), (WITH_DIR, 120)):
+        for name in ("README.md", "metrics.json", "training_config.json", "model.safetensors", "training_curves.png"):
+            assert (out_dir / folder / name).is_file(), (folder, name)
+        metrics = json.loads((out_dir / folder / "metrics.json").read_text())
+        assert metrics["test"]["examples"] == 30 and metrics["validation"]["examples"] == 20
+        assert metrics["training"]["examples"] == rows and metrics["training"]["steps"] == 3  # equal step budgets
+    assert f"the model tune's choice gives: {out_dir / (WITHOUT_DIR if chosen == 'none' else WITH_DIR)}" in out
 
 
 def test_augment_balance(tmp_path, capsys):

