@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.textaug-installed
 WORDNET_FILE := /usr/share/wordnet/data.noun
 
-.PHONY: install sysdeps demo test test-all bench clean
+.PHONY: install sysdeps demo test test-all bench setfit clean
 
 install: sysdeps $(STAMP)
 
@@ -47,11 +47,21 @@ $(STAMP): pyproject.toml constraints.txt requirements-offline.txt
 demo: install
 	$(VENV)/bin/textaug demo
 
+# SetFit, the peer of recipes/setfit_baseline.py: not a dependency of textaug, installed for the
+# recipe (and its test) only, pinned beside the same torch.
+SETFIT_STAMP := $(VENV)/.textaug-setfit-installed
+
+$(SETFIT_STAMP): $(STAMP) requirements-setfit.txt
+	$(PY) -m pip install -q -c constraints.txt -r requirements-setfit.txt
+	touch $(SETFIT_STAMP)
+
+setfit: install $(SETFIT_STAMP)
+
 # The default test suite (the `slow` marker is excluded; `make test-all` runs everything).
-test: install
+test: install $(SETFIT_STAMP)
 	$(PY) -m pytest -q
 
-test-all: install
+test-all: install $(SETFIT_STAMP)
 	$(PY) -m pytest -q -m ''
 
 BENCH_STAMP := $(VENV)/.textaug-bench-installed

@@ -59,7 +59,10 @@ def load_recipe(name: str):
     import importlib.util
     import sys
 
-    path = Path(__file__).resolve().parents[1] / "recipes" / f"{name}.py"
+    folder = Path(__file__).resolve().parents[1] / "recipes"
+    if str(folder) not in sys.path:  # as when run as a script: a recipe may import another
+        sys.path.insert(0, str(folder))
+    path = folder / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
