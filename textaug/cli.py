@@ -48,21 +48,21 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
     import dataclasses
     from enum import Enum
 
-    from .config import TrainConfig
+    from .config import TrainConfig, field_kind
 
     kinds = {"str": str, "int": int, "float": float}
     for f in dataclasses.fields(TrainConfig):
         if f.name in skip:
             continue
         flag = "--" + f.name.replace("_", "-")
-        kind = str(f.type).replace(" | None", "")
+        kind = field_kind(f)
         help_ = f.metadata.get("help", "")
         if kind == "bool":
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
             continue
         choices = f.metadata.get("choices")
         if isinstance(f.default, Enum):  # Strategy, Select: the enum's values are the choices
-            choices, kind, default = [e.value for e in type(f.default)], "str", f.default.value
+            choices, default = [e.value for e in type(f.default)], f.default.value
         else:
             default = f.default
         shown = "" if default is None else f" (default: {default})"

@@ -9,7 +9,7 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS"]
+__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS", "field_kind", "option_from_text"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
@@ -308,3 +308,28 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training options: {unknown}")
         return cls(**data)
+
+
+def field_kind(f) -> str:
+    """How a TrainConfig field is written as text: "bool", "int", "float" or "str" (an Enum field
+    is its value's text). The CLI's options and tune's candidate strings both read fields by it."""
+    return "str" if isinstance(f.default, Enum) else str(f.type).replace(" | None", "")
+
+
+def option_from_text(name: str, text: str) -> Any:
+    """A TrainConfig field's value from its text, by :func:`field_kind` (``true``/``false``/``1``/``0``
+    for a bool); a clear error for an unknown field or a value of the wrong kind."""
+    declared = {f.name: f for f in fields(TrainConfig)}
+    if name not in declared:
+        raise ValueError(f"unknown training option {name!r}; options are TrainConfig fields")
+    kind = field_kind(declared[name])
+    if kind == "str":
+        return text
+    if kind == "bool":
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"{name}={text!r} is not true or false")
+        return text.lower() in ("true", "1")
+    try:
+        return {"int": int, "float": float}[kind](text)
+    except (KeyError, ValueError):
+        raise ValueError(f"{name}={text!r} is not a {kind}") from None

@@ -30,11 +30,10 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .config import Select, TrainConfig
+from .config import Select, TrainConfig, option_from_text
 
 __all__ = ["Candidate", "CandidateResult", "TuneResult", "parse_candidate", "default_candidates", "choose",
            "fold_indices", "tune", "write_config_file", "read_config_file", "TUNED_KEY"]
@@ -53,25 +52,6 @@ class Candidate:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _convert(name: str, text: str) -> Any:
-    """A TrainConfig field's value from its text, by the field's declared type."""
-    declared = {f.name: f for f in fields(TrainConfig)}
-    if name not in declared:
-        raise ValueError(f"unknown training option {name!r} in a candidate; options are TrainConfig fields")
-    f = declared[name]
-    kind = str(f.type).replace(" | None", "")
-    if isinstance(f.default, Enum) or kind == "str":
-        return text
-    if kind == "bool":
-        if text.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"{name}={text!r} is not true or false")
-        return text.lower() in ("true", "1")
-    try:
-        return {"int": int, "float": float}[kind](text)
-    except (KeyError, ValueError):
-        raise ValueError(f"{name}={text!r} is not a {kind}") from None
-
-
 def parse_candidate(spec: str) -> Candidate:
     """``none``, a recipe spec, or ``field=value,field=value`` TrainConfig options."""
     spec = spec.strip()
@@ -84,7 +64,7 @@ def parse_candidate(spec: str) -> Candidate:
             key, eq, value = part.partition("=")
             if not eq:
                 raise ValueError(f"candidate {spec!r}: {part!r} is not field=value")
-            options[key.strip()] = _convert(key.strip(), value.strip())
+            options[key.strip()] = option_from_text(key.strip(), value.strip())
         return Candidate(spec, options)
     from .augment.recipes import build_augmenter
 
