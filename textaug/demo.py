@@ -40,7 +40,7 @@ PLOT_FILE = "results.png"
 DEMO_BUDGETS = {"transformer": (150, 25), "vectors": (1000, 50)}
 
 
-def demo_candidates(config: TrainConfig) -> list[str]:
+def demo_candidates() -> list[str]:
     """The demo's short list: none, EDA at the paper's 500-example strength and a light one, and
     AEDA (punctuation insertion). ``textaug tune`` has the full default grid."""
     return ["none", "eda:alpha=0.05,n_aug=4", "eda:alpha=0.1,n_aug=8", "aeda:n_aug=4"]
@@ -92,7 +92,7 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
              f"{base.max_steps} optimizer steps per run")
 
     progress(f"\n1. tune: {folds}-fold cross-validation on the {len(train_ds):,} training snippets only")
-    tuned = tune(base, folds=folds, candidates=list(candidates or demo_candidates(base)), max_minutes=tune_minutes,
+    tuned = tune(base, folds=folds, candidates=list(candidates or demo_candidates()), max_minutes=tune_minutes,
                  train_dataset=train_ds, progress=lambda line: progress("   " + line))
     out.mkdir(parents=True, exist_ok=True)
     write_config_file(tuned, out / TUNED_FILE)
