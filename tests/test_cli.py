@@ -98,3 +98,11 @@ def test_augment_balance(tmp_path, capsys):
     assert main(["augment", str(src), "-o", str(tmp_path / "o.csv"), "--recipe", "swap", "--n-aug", "1",
                  "--balance"]) == 0
     assert "rows in: 8  rows out: 24" in capsys.readouterr().out  # 12 rows per class
+
+
+def test_the_demo_budget_follows_the_model_kind():
+    from textaug.config import TrainConfig
+    from textaug.demo import DEMO_BUDGETS, _budget
+
+    assert _budget(TrainConfig(model="minilm")) == DEMO_BUDGETS["transformer"] == (150, 25)
+    assert _budget(TrainConfig(model="lstm-glove")) == _budget(TrainConfig(model="cnn-glove")) == DEMO_BUDGETS["vectors"]
