@@ -193,13 +193,21 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--quick", action="store_true", help="SST-2, 500 examples, one seed, the two vector models")
     p.add_argument("--resume", action="store_true",
                    help="keep the runs already in OUTPUT_DIR/runs.csv and run only the missing ones")
+    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
+                   help="train nothing: write the table and plot of these runs.csv files (e.g. of split-up runs)")
     args = p.parse_args(argv)
     if args.quick:
         args.task, args.size, args.model, args.seeds = ["sst2"], ["500"], ["lstm", "cnn"], [0]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data_dir) if args.data_dir else None
-    runs: list[dict] = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").exists() else []
+    if args.report:  # the table of finished runs; the header names what they contain
+        runs = [r for path in args.report for r in read_runs(Path(path))]
+        args.seeds = sorted({r["seed"] for r in runs})
+        args.model = [k for k in MODELS if any(r["model"] == k for r in runs)]
+        args.task = []  # nothing to train
+    else:
+        runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").exists() else []
     done = {_key(r) for r in runs}
     for task in args.task:
         full, test = load_task(task, data_dir)

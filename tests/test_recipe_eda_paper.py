@@ -34,3 +34,8 @@ def test_the_eda_paper_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_trai
                          "--max-steps", "3", "--output-dir", str(out), "--resume",
                          "--data-dir", str(Path(sst2_train_path).parents[1])])
     assert again == runs
+    # --report writes the table of given runs.csv files and trains nothing
+    reported = recipe.main(["--report", str(out / "runs.csv"), "--output-dir", str(tmp_path / "report")])
+    assert reported == runs
+    assert "| lstm-glove | 500 |" in (tmp_path / "report" / "results.md").read_text()
+    assert "6 runs in" in (tmp_path / "report" / "results.md").read_text()
