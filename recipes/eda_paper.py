@@ -140,9 +140,9 @@ def plot(runs: list[dict], path: Path) -> None:
                 ax.plot([i for i, _ in points], [y for _, y in points], style, label=recipe)
         family = MODELS[model].family
         if family:
-            for i, recipe in enumerate(("none", "eda")):
-                ax.plot(range(len(sizes)), [PAPER[(family, s)][i] for s in sizes], ":", color="#999999",
-                        label="paper (5 tasks)" if i == 0 else None)
+            for i, (recipe, style) in enumerate((("none", "o:"), ("EDA", "s-."))):
+                ax.plot(range(len(sizes)), [PAPER[(family, s)][i] for s in sizes], style, color="#999999", ms=3,
+                        label=f"paper {recipe} (5 tasks)")
         ax.set_xticks(range(len(sizes)), sizes)
         ax.set_xlabel("training examples")
         ax.set_ylabel("test accuracy % (mean over tasks)")
