@@ -72,16 +72,17 @@ def _mean_sd(values: list[float]) -> str:
 
 def table(runs: list[dict], compare: list[dict]) -> str:
     """One row per task and size: SetFit, and textaug's MiniLM without and with EDA when given."""
-    lines = ["| task | size | SetFit accuracy % | SetFit s per run | textaug MiniLM none % | textaug MiniLM EDA % "
-             "| textaug s per run (none, EDA) |", "|---|---|---|---|---|---|---|"]
+    lines = ["| task | size | SetFit accuracy % | SetFit s per run (median) | textaug MiniLM none % "
+             "| textaug MiniLM EDA % | textaug s per run (median; none, EDA) |", "|---|---|---|---|---|---|---|"]
     for task, size in dict.fromkeys((r["task"], r["size"]) for r in runs):
         mine = [r for r in runs if (r["task"], r["size"]) == (task, size)]
         ours = {recipe: [r for r in compare if (r["task"], r["size"], r["model"], r["recipe"])
                          == (task, size, "minilm", recipe)] for recipe in ("none", "eda")}
-        seconds = ", ".join(f"{statistics.mean(float(r['seconds']) for r in ours[k]):.0f}" if ours[k] else "-"
+        # medians: one slow (or paused) run does not stand for the rest
+        seconds = ", ".join(f"{statistics.median(float(r['seconds']) for r in ours[k]):.0f}" if ours[k] else "-"
                             for k in ("none", "eda"))
         lines.append(f"| {task} | {size} | {_mean_sd([float(r['test_accuracy']) for r in mine])} | "
-                     f"{statistics.mean(float(r['seconds']) for r in mine):.0f} | "
+                     f"{statistics.median(float(r['seconds']) for r in mine):.0f} | "
                      f"{_mean_sd([float(r['test_accuracy']) for r in ours['none']])} | "
                      f"{_mean_sd([float(r['test_accuracy']) for r in ours['eda']])} | {seconds} |")
     return "\n".join(lines)
@@ -109,13 +110,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv (default: the hub copies)")
     p.add_argument("--compare", default=None, metavar="CSV", help="eda_paper.py's runs.csv, for textaug's MiniLM rows")
     p.add_argument("--output-dir", default="out/setfit")
+    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
+                   help="train nothing: write the table of these runs.csv files (e.g. seeds run apart)")
     args = p.parse_args(argv)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     compare = eda_paper.read_runs(Path(args.compare)) if args.compare else []
     model_path = args.model or str(minilm_path())
     data_dir = Path(args.data_dir) if args.data_dir else None
-    runs: list[dict] = []
+    runs: list[dict] = [r for path in args.report for r in eda_paper.read_runs(Path(path))] if args.report else []
+    if args.report:
+        args.task, args.seeds = [], sorted({int(r["seed"]) for r in runs})
     for task in args.task:
         full, test = eda_paper.load_task(task, data_dir)
         for size in args.size:
@@ -128,7 +133,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 print(f"{task} {size} setfit seed={seed}: test {result['test_accuracy']:.4f} in {result['seconds']:.0f} s",
                       flush=True)
                 _write(out, runs, compare, "(partial)")
-    minutes = sum(r["seconds"] for r in runs) / 60
+    minutes = sum(float(r["seconds"]) for r in runs) / 60
     header = (f"SetFit (1.2.0; {Path(model_path).name if args.model else 'all-MiniLM-L6-v2'}, {args.num_iterations} "
               f"pairs per example, 1 epoch, no selection) on eda_paper.py's splits, seeds {args.seeds}: test accuracy, "
               f"mean ± sd (n runs); {len(runs)} runs in {minutes:.0f} minutes. textaug's rows, where given, are "

@@ -40,3 +40,7 @@ def test_the_setfit_recipe_writes_its_csv_and_table_beside_textaug(tiny_bert, ss
         assert [r["model"] for r in csv.DictReader(handle)] == ["setfit"]
     table = (out / "results.md").read_text()
     assert "| trec | 500 |" in table and "| 90.0 (n=1) | 80.0 (n=1) | 100, 300 |" in table
+    reported = recipe.main(["--report", str(out / "runs.csv"), "--compare", str(compare),
+                            "--output-dir", str(tmp_path / "report")])
+    assert [r["test_accuracy"] for r in reported] == [r["test_accuracy"] for r in runs]
+    assert "| 90.0 (n=1) | 80.0 (n=1) | 100, 300 |" in (tmp_path / "report" / "results.md").read_text()
