@@ -64,7 +64,8 @@ def main() -> None:
     args = p.parse_args()
 
     paper_alpha, paper_n_aug = eda_paper_setting(args.n)
-    alpha = args.alpha if args.alpha is not None else paper_alpha
+    # the paper's rate is EDA's; another recipe keeps its own unless --alpha is given (back-translation has none)
+    alpha = args.alpha if args.alpha is not None else (paper_alpha if args.recipe.split(":")[0] == "eda" else None)
     n_aug = args.n_aug or paper_n_aug
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
