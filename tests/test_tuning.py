@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from textaug.config import TrainConfig
-from textaug.tuning import (Candidate, CandidateResult, choose, fold_indices, parse_candidate, read_config_file,
+from textaug.tuning import (Candidate, CandidateResult, choose, default_candidates, fold_indices, parse_candidate, read_config_file,
                             tune, write_config_file)
 
 
@@ -146,3 +146,12 @@ def test_cli_tune_then_train_with_the_chosen_configuration(sst2_files, tmp_path)
     assert json.loads((out / "training_config.json").read_text())["config"]["augment"] == saved["augment"]
     bad = _cli("train", "--config", str(tmp_path / "missing.yaml"))
     assert bad.returncode == 2 and "no such configuration file" in bad.stderr
+
+
+def test_the_default_back_translation_candidate_gives_distinct_copies():
+    from textaug.augment.recipes import build_augmenter
+
+    specs = [c.options["augment"] for c in default_candidates(TrainConfig()) if "backtranslate" in c.name]
+    assert specs == ["backtranslate:n_aug=2,pivots=spa/cat"]
+    copies = build_augmenter(specs[0]).generate("the film was a delight from start to finish , and the actors shine .")
+    assert len(copies) == 2 and copies[0] != copies[1]
