@@ -169,11 +169,16 @@ def read_runs(path: Path) -> list[dict]:
                 for row in csv.DictReader(handle)]
 
 
-def _write(out: Path, runs: list[dict], header: str) -> None:
-    with (out / "runs.csv").open("w", newline="", encoding="utf-8") as handle:
+def write_runs(path: Path, runs: list[dict]) -> None:
+    """Every run as a row of a CSV (the columns of the first run), as :func:`read_runs` reads it."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
         writer.writeheader()
         writer.writerows(runs)
+
+
+def _write(out: Path, runs: list[dict], header: str) -> None:
+    write_runs(out / "runs.csv", runs)
     (out / "results.md").write_text(header + "\n\n" + table(runs) + "\n", encoding="utf-8")
     plot(runs, out / "results.png")
 

@@ -24,7 +24,6 @@ mean ± sd over their seeds, and seconds per run) beside SetFit's in the table. 
 from __future__ import annotations
 
 import argparse
-import csv
 import shutil
 import statistics
 import tempfile
@@ -64,10 +63,7 @@ def train_setfit(model_path: str, train_ds, test_ds, *, seed: int, num_iteration
 
 
 def _mean_sd(values: list[float]) -> str:
-    if not values:
-        return "-"
-    spread = f" ± {statistics.stdev(values) * 100:.1f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values) * 100:.1f}{spread} (n={len(values)})"
+    return f"{eda_paper._cell(values)} (n={len(values)})" if values else "-"
 
 
 def table(runs: list[dict], compare: list[dict]) -> str:
@@ -89,10 +85,7 @@ def table(runs: list[dict], compare: list[dict]) -> str:
 
 
 def _write(out: Path, runs: list[dict], compare: list[dict], header: str) -> None:
-    with (out / "runs.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
-        writer.writeheader()
-        writer.writerows(runs)
+    eda_paper.write_runs(out / "runs.csv", runs)
     (out / "results.md").write_text(header + "\n\n" + table(runs, compare) + "\n", encoding="utf-8")
 
 

@@ -72,13 +72,12 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
     tune chooses it). ``config.output_dir`` receives the folders and files named above."""
     from .augment.recipes import build_augmenter
     from .data import load_builtin, stratified_sample
+    from .training.folder import check_output_dir
     from .training.pipeline import train
     from .tuning import NONE, tune, write_config_file
 
     began = time.perf_counter()
-    out = Path(config.output_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"output folder {out} is a file")
+    out = check_output_dir(config.output_dir)  # before any training, as train() does
     steps, every = _budget(config)
     base = replace(config, augment=None, max_steps=config.max_steps or steps,
                    eval_steps=min(config.eval_steps or every, config.max_steps or steps))
@@ -103,6 +102,7 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
     else:  # show what the best rejected candidate would have given, labelled as such
         others = [r for r in tuned.results if r.candidate.name != NONE and r.scores]
         compared = max(others, key=lambda r: r.mean) if others else None
+    compared_name = compared.candidate.name if compared else None
     progress(f"   chosen: {tuned.chosen.candidate.name}" + ("" if chosen else " (no candidate beat none by more "
                                                             "than the fold noise)"))
 
@@ -119,7 +119,7 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
             progress(f"   augmenter: {aug!r}")
         runs[label] = train(run_config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test_ds)
 
-    table = results_table(tuned, runs, compared.candidate.name if compared else None, chosen)
+    table = results_table(tuned, runs, compared_name, chosen)
     seconds = time.perf_counter() - began
     header = (f"textaug demo: {base.model} on {len(train_ds):,} Rotten Tomatoes snippets (seed {base.seed}), "
               f"{base.max_steps} optimizer steps per run, checkpoints selected on {len(val_ds):,} other training "
@@ -127,13 +127,12 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
               f"{seconds / 60:.1f} minutes in all.")
     (out / RESULTS_FILE).write_text(f"{header}\n\n## Cross-validation (tune)\n\n{tuned.table()}\n\nRule: {tuned.rule}."
                                     f"\n\n## The two models\n\n{table}\n", encoding="utf-8")
-    plot(tuned, runs, out / PLOT_FILE, base.metric if base.metric in ("accuracy", "macro_f1") else "accuracy",
-         compared.candidate.name if compared else None)
+    plot(tuned, runs, out / PLOT_FILE, tuned.metric, compared_name)  # tune's metric: what its folds scored
     progress(f"\n{header}\n\n{table}\n")
     best = out / (WITH_DIR if chosen else WITHOUT_DIR)
     progress(f"wrote {out / RESULTS_FILE}, {out / PLOT_FILE}, {out / TUNED_FILE} and the model folders; "
              f"the model tune's choice gives: {best}")
-    return DemoResult(tuned, runs, compared.candidate.name if compared else NONE, chosen, table, out, seconds)
+    return DemoResult(tuned, runs, compared_name or NONE, chosen, table, out, seconds)
 
 
 def _pct(value: float | None) -> str:
