@@ -52,9 +52,9 @@ def run_textaug(args, out: Path) -> dict:
     config = TrainConfig(model="minilm", output_dir=str(out / "textaug"), epochs=args.epochs, select="last",
                          checkpoint_steps=10**9, **SETTINGS)
     result = train(config, train_dataset=train_ds, test_dataset=test)
-    m = result.metrics
-    return {"examples_per_second": m["training"]["examples_per_second"], "train_seconds": m["training"]["loop_seconds"],
-            "accuracy": m["test"]["accuracy"], "peak_rss_mb": _peak_rss_mb()}
+    m = result.record
+    return {"examples_per_second": m.training.examples_per_second, "train_seconds": m.training.loop_seconds,
+            "accuracy": m.test.accuracy, "peak_rss_mb": _peak_rss_mb()}
 
 
 def run_trainer(args, out: Path) -> dict:

@@ -234,14 +234,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
                             max_steps=steps, eval_steps=min(model.eval_steps, steps), patience=model.patience,
                             dataset_name=task, output_dir=str(out / "models" / f"{task}-{size}-{key}-{recipe}-{seed}"))
                         started = time.perf_counter()
-                        result = train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test)
-                        m = result.metrics
+                        # quiet and in memory: the recipe's result is its CSV row, not a model folder
+                        result = train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test,
+                                       quiet=True, save=False)
+                        m = result.record
                         runs.append({"task": task, "size": size, "model": key, "recipe": recipe, "seed": seed,
                                      "alpha": alpha if recipe == "eda" else "", "n_aug": n_aug if recipe == "eda" else "",
-                                     "train_rows": m["training"]["examples"], "steps": m["training"]["steps"],
-                                     "selected_step": m["validation"]["selected_step"],
-                                     "validation_accuracy": m["validation"]["accuracy"],
-                                     "test_accuracy": m["test"]["accuracy"],
+                                     "train_rows": m.training.examples, "steps": m.training.steps,
+                                     "selected_step": m.validation.selected_step,
+                                     "validation_accuracy": m.validation.scores.accuracy,
+                                     "test_accuracy": m.test.accuracy,
                                      "seconds": round(time.perf_counter() - started, 1)})
                         print(f"{task} {size} {key} {recipe} seed={seed}: test {runs[-1]['test_accuracy']:.4f} "
                               f"(step {runs[-1]['selected_step']} of {runs[-1]['steps']}, {runs[-1]['seconds']:.0f} s)",

@@ -91,14 +91,16 @@ def main() -> None:
                                          dataset_name=f"{task} (the EDA paper's release)",
                                          output_dir=str(out / f"{task}-{args.n}-{model}-{name}-seed{seed}"), **budget)
                     started = time.perf_counter()
-                    result = train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test)
-                    m = result.metrics
+                    # quiet and in memory: the recipe's result is the row below, not a model folder
+                    result = train(config, train_dataset=train_ds, validation_dataset=val_ds, test_dataset=test,
+                                   quiet=True, save=False)
+                    m = result.record
                     row = {"task": task, "n": args.n, "model": model, "vectors": config.vectors or "",
                            "recipe": name, "alpha": alpha if recipe else "", "n_aug": n_aug if recipe else "",
-                           "protocol": args.protocol, "seed": seed, "train_rows": m["training"]["examples"],
-                           "steps": m["training"]["steps"], "selected_step": (m["validation"] or {}).get("selected_step", ""),
-                           "validation_accuracy": m["validation"]["accuracy"] if m["validation"] else "",
-                           "test_accuracy": m["test"]["accuracy"], "test_macro_f1": m["test"]["macro_f1"],
+                           "protocol": args.protocol, "seed": seed, "train_rows": m.training.examples,
+                           "steps": m.training.steps, "selected_step": m.validation.selected_step if m.validation else "",
+                           "validation_accuracy": m.validation.scores.accuracy if m.validation else "",
+                           "test_accuracy": m.test.accuracy, "test_macro_f1": m.test.macro_f1,
                            "seconds": round(time.perf_counter() - started, 1)}
                     runs.append(row)
                     print(f"{task} n={args.n} {model} seed={seed} {name}: test accuracy {row['test_accuracy']:.4f} "

@@ -194,13 +194,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         **options)
                     started = time.perf_counter()
                     result = train(config, train_dataset=labeled, validation_dataset=validation, test_dataset=test,
-                                   unlabeled_dataset=unlabeled if config.consistency else None)
-                    m = result.metrics
+                                   unlabeled_dataset=unlabeled if config.consistency else None, quiet=True, save=False)
+                    m = result.record
                     row = {"task": task, "model": model, "condition": name, "seed": seed, "labeled": len(labeled),
-                           "unlabeled": len(unlabeled) if config.consistency else 0, "train_rows": m["training"]["examples"],
-                           "steps": m["training"]["steps"], "selected_step": m["validation"]["selected_step"],
-                           "validation_accuracy": m["validation"]["accuracy"], "test_accuracy": m["test"]["accuracy"],
-                           "test_macro_f1": m["test"]["macro_f1"], "seconds": round(time.perf_counter() - started, 1)}
+                           "unlabeled": len(unlabeled) if config.consistency else 0, "train_rows": m.training.examples,
+                           "steps": m.training.steps, "selected_step": m.validation.selected_step,
+                           "validation_accuracy": m.validation.scores.accuracy, "test_accuracy": m.test.accuracy,
+                           "test_macro_f1": m.test.macro_f1, "seconds": round(time.perf_counter() - started, 1)}
                     runs.append(row)
                     _write_csv(out / "runs.csv", runs)  # after every run: a cut-off run keeps what it measured
                     print(f"{task} {model} seed={seed} {name}: test accuracy {row['test_accuracy']:.4f} "

@@ -63,22 +63,24 @@ def test_demo_tunes_then_trains_with_and_without(capsys, tiny_bert, tmp_path):
     from textaug.tuning import read_config_file
 
     out_dir = tmp_path / "demo"
-    assert main(["demo", "--n", "40", "--validation-n", "20", "--test-n", "30", "--folds", "2", "--max-steps", "3",
+    assert main(["demo", "--n", "40", "--validation-n", "20", "--test-n", "30", "--folds", "2", "--repeats", "2",
+                 "--max-steps", "3",
                  "--eval-steps", "1", "--candidates", "none", "eda:alpha=0.05,n_aug=2", "--model", tiny_bert,
                  "--output-dir", str(out_dir)]) == 0
     out = capsys.readouterr().out
     assert "Rotten Tomatoes (built-in): 40 labelled training snippets, 20 other training snippets" in out
-    assert "30 test snippets" in out and "2-fold cross-validation on the 40 training snippets only" in out
+    assert "30 test snippets" in out and "2-fold cross-validation x 2 repeats on the 40 training snippets only" in out
     # tune ran on the 40 training rows: two folds of 20 held-out rows, no validation or test row
-    assert out.count("[fold 1/2]") == 2 and out.count("[fold 2/2]") == 2
+    assert "[repeat 1/2, fold 1/2] none:" in out and "[repeat 1/2, fold 2/2] none:" in out
     tuned = read_config_file(out_dir / TUNED_FILE)  # what `textaug train --config` takes
     report = json.loads((out_dir / TUNED_FILE).read_text())["tuned"]
-    assert tuned["max_steps"] == 3 and report["folds"] == 2
+    assert tuned["max_steps"] == 3 and report["folds"] == 2 and report["repeats"] == 2
+    assert report["decision"] in out and report["decision"] in (out_dir / RESULTS_FILE).read_text()
     chosen = report["chosen"]
     # the "with" run is tune's choice, or the best rejected candidate (the only other one here), labelled so
     assert tuned.get("augment") == ("eda" if chosen != "none" else None)
     table = (out_dir / RESULTS_FILE).read_text()
-    assert "## Cross-validation (tune)" in table and "| none | 2 |" in table
+    assert "## Cross-validation (tune)" in table and "| none | " in table and "95% interval (corrected)" in table
     assert ("(rejected by tune)" in table) == (chosen == "none")
     assert "| **test accuracy %** (the result) |" in table and "| difference |" in table
     assert (out_dir / PLOT_FILE).stat().st_size > 5000
@@ -89,6 +91,15 @@ def test_demo_tunes_then_trains_with_and_without(capsys, tiny_bert, tmp_path):
         assert metrics["test"]["examples"] == 30 and metrics["validation"]["examples"] == 20
         assert metrics["training"]["examples"] == rows and metrics["training"]["steps"] == 3  # equal step budgets
     assert f"the model tune's choice gives: {out_dir / (WITHOUT_DIR if chosen == 'none' else WITH_DIR)}" in out
+
+
+@pytest.mark.parametrize("args, message", [(["--n", "0"], "--n must be at least 6"),
+                                           (["--test-n", "0"], "--test-n must be at least 2"),
+                                           (["--tune-minutes", "-1"], "--tune-minutes must be above 0"),
+                                           (["--repeats", "0"], "--repeats must be at least 1")])
+def test_demo_options_are_checked_before_anything_runs(args, message, tmp_path, capsys):
+    assert main(["demo", *args, "--output-dir", str(tmp_path / "demo")]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "demo").exists()
 
 
 def test_augment_balance(tmp_path, capsys):

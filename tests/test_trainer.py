@@ -408,3 +408,23 @@ def test_the_folder_has_training_curves_linked_from_the_card(tiny_bert, sst2_sma
     one = train(_config(tiny_bert, tmp_path / "one", epochs=1), train_dataset=sst2_small[0])
     assert not (Path(one.output_dir) / "training_curves.png").exists()
     assert "training_curves.png" not in (Path(one.output_dir) / "README.md").read_text()
+
+
+def test_a_quiet_run_kept_in_memory_writes_and_prints_nothing_and_matches_the_saved_run(tiny_bert, sst2_small,
+                                                                                          tmp_path, capfd):
+    train_ds, test_ds = sst2_small
+    saved = train(_config(tiny_bert, tmp_path / "saved"), train_dataset=train_ds, test_dataset=test_ds)
+    capfd.readouterr()
+    memory_dir = tmp_path / "memory"
+    kept = train(_config(tiny_bert, memory_dir), train_dataset=train_ds, test_dataset=test_ds, quiet=True, save=False)
+    out, err = capfd.readouterr()
+    assert out == "" and "epoch" not in err  # no tables, no progress bars
+    assert kept.output_dir is None and not memory_dir.exists()  # no folder, no checkpoints
+    # the best weights held in memory are the ones the saved run restored from disk
+    assert kept.record.validation.selected_step == saved.record.validation.selected_step
+    assert kept.record.test.accuracy == saved.record.test.accuracy and kept.record.test.loss == saved.record.test.loss
+    assert kept.record.to_dict()["test"] == json.loads((Path(saved.output_dir) / "metrics.json").read_text())["test"]
+    texts = list(test_ds["text"][:4])
+    assert kept.classifier.predict(texts) == load(saved.output_dir).predict(texts)
+    with pytest.raises(ValueError, match="cannot resume"):
+        train(_config(tiny_bert, memory_dir, resume=True), train_dataset=train_ds, save=False)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from huggingface_hub import ModelCard
 
     from .config import TrainConfig
+    from .training.record import RunRecord
 
 __all__ = ["build_model_card", "framework_versions", "base_model_info"]
 
@@ -110,7 +111,24 @@ def _objective_phrase(objective: dict) -> str:
     return _OBJECTIVE_PHRASES.get(objective.get("objective"), "")
 
 
-def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: dict[str, Any]) -> "ModelCard":
+def _tuned_paragraph(tuned: dict[str, Any], config: dict[str, Any]) -> str:
+    """What ``textaug tune`` decided, from the report in its configuration file, and whether this
+    run kept its choice (a command-line flag may have overridden it)."""
+    options = tuned.get("chosen_options") or {}
+    kept = all(config.get(k) == v for k, v in options.items())
+    if tuned.get("chosen") == "none":
+        kept = kept and not config.get("augment")
+    how = (f"{tuned.get('folds')}-fold cross-validation repeated {tuned.get('repeats')} times on the training rows, "
+           f"the corrected resampled t-test and Holm's correction across {tuned.get('candidates_tested')} candidates "
+           f"at a family-wise level of {tuned.get('significance')}")
+    text = f"The augmentation was chosen by `textaug tune` ({how}): {tuned.get('decision')}"
+    if not kept:
+        text += ("\n\n**This run does not use tune's choice**: options given on the command line replaced "
+                 f"`{tuned.get('chosen')}`.")
+    return text
+
+
+def build_model_card(config: "TrainConfig", training: dict[str, Any], record: "RunRecord") -> "ModelCard":
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     from .models import get_kind
@@ -122,7 +140,7 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
     datasets = card_datasets(config, data_info["hub_ids"])
     op_tags = (training.get("augmentation") or {}).get("tags", [])
     tags = list(dict.fromkeys(["textaug", "text-classification", "data-augmentation", kind.tag, *op_tags]))
-    test = metrics.get("test")
+    test = record.test
     results = []
     if test is not None:
         test_hub = data_info["hub_ids"].get("test")
@@ -130,8 +148,8 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
                   "dataset_type": test_hub or "custom",
                   "dataset_name": config.dataset_name or data_info["described"]["test"],
                   "dataset_split": config.test_split if test_hub else None}
-        results = [EvalResult(metric_type="accuracy", metric_name="Accuracy", metric_value=round(test["accuracy"], 4), **common),
-                   EvalResult(metric_type="f1", metric_name="Macro F1", metric_value=round(test["macro_f1"], 4),
+        results = [EvalResult(metric_type="accuracy", metric_name="Accuracy", metric_value=round(test.accuracy, 4), **common),
+                   EvalResult(metric_type="f1", metric_name="Macro F1", metric_value=round(test.macro_f1, 4),
                               metric_config="macro", **common)]
     card_data = ModelCardData(
         library_name=kind.library_name,
@@ -144,12 +162,14 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
         model_name=name,
         eval_results=results or None,
     )
-    training_rows = metrics["training"]
+    facts = record.training
     aug = training.get("augmentation")
     recipe = ("No augmentation." if aug is None else
               f"Recipe `{aug['recipe']}` applied to the training rows only, original rows kept "
-              f"({training_rows['original_examples']:,} rows became {training_rows['examples']:,}):\n\n"
+              f"({facts.original_examples:,} rows became {facts.examples:,}):\n\n"
               f"```json\n{json.dumps(aug, indent=2)}\n```")
+    if training.get("tuned"):
+        recipe += "\n\n" + _tuned_paragraph(training["tuned"], training["config"])
     hyper = {k: public_name(v) for k, v in training["config"].items()
              if k not in ("train", "validation", "test", "resume", "output_dir")}
     # the values the run used where the config left a kind's default
@@ -157,19 +177,19 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], metrics: d
                  patience=config.early_stopping_patience)
     versions = "\n".join(f"- {k} {v}" for k, v in training["versions"].items())
     described = data_info["described"]
-    validation = metrics.get("validation")
-    selection = (f"the weights of step {validation['selected_step']}, chosen by validation `{config.metric}`"
+    validation = record.validation
+    selection = (f"the weights of step {validation.selected_step}, chosen by validation `{config.metric}`"
                  if validation is not None and config.select.value == "best" else
-                 f"the final weights (step {training_rows['steps']})")
-    lines = [f"Training data: {described['train']}; {training_rows['steps']:,} optimizer steps, "
-             f"{training_rows['examples_seen']:,} examples seen. Kept: {selection}."]
+                 f"the final weights (step {facts.steps})")
+    lines = [f"Training data: {described['train']}; {facts.steps:,} optimizer steps, "
+             f"{facts.examples_seen:,} examples seen. Kept: {selection}."]
     if validation is not None:
         lines.append(f"Validation ({described['validation']}), used for selection and early stopping only: "
-                     f"accuracy {_pct(validation['accuracy'])}%, macro-F1 {_pct(validation['macro_f1'])}%.")
+                     f"accuracy {_pct(validation.scores.accuracy)}%, macro-F1 {_pct(validation.scores.macro_f1)}%.")
     if test is not None:
         lines.append(f"\n**Test** ({described['test']}), evaluated once on the kept weights and never used in training: "
-                     f"accuracy {_pct(test['accuracy'])}%, macro-F1 {_pct(test['macro_f1'])}%.\n\n"
-                     "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n" + _per_class_rows(test))
+                     f"accuracy {_pct(test.accuracy)}%, macro-F1 {_pct(test.macro_f1)}%.\n\n"
+                     "| label | precision | recall | F1 | support |\n|---|---|---|---|---|\n" + _per_class_rows(test.metrics()))
     else:
         lines.append("\nNo test data was given: the figures above were used to select the weights and are "
                      "optimistic estimates of accuracy on new data.")

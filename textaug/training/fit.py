@@ -162,9 +162,13 @@ def read_resume_state(config: TrainConfig, checkpoint_dir: Path) -> dict[str, An
 
 def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig, accelerator, objective: Objective,
         groups: list, head: list, pad_id: int, names: Sequence[str], validation_rows: EncodedRows | None = None,
-        checkpoint_dir: Path, resume_state: dict[str, Any] | None = None,
-        callbacks: Sequence[Callback] = ()) -> FitResult:
-    """Train ``model`` on ``train_rows`` as ``config`` says; select and load the kept weights."""
+        checkpoint_dir: Path | None, resume_state: dict[str, Any] | None = None,
+        callbacks: Sequence[Callback] = (), progress: bool = True) -> FitResult:
+    """Train ``model`` on ``train_rows`` as ``config`` says; select and load the kept weights.
+
+    ``checkpoint_dir=None`` writes nothing: no resumable checkpoints, and the best weights are kept
+    in memory (a CPU copy) instead of on disk. ``progress=False`` hides the progress bar.
+    """
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
@@ -199,6 +203,7 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
     overhead = [0.0]  # seconds spent evaluating and checkpointing, not training
     stop = [False]
     latest: list[dict[str, Any] | None] = [None]  # the last validation metrics
+    best_in_memory: list[dict[str, torch.Tensor] | None] = [None]  # the best weights without a checkpoint_dir
 
     def emit(event: Event) -> None:
         for callback in callbacks:
@@ -206,6 +211,8 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
                 stop[0] = True
 
     def checkpoint(epoch: int, loss: float | None) -> None:
+        if checkpoint_dir is None:  # an in-memory run: nothing to resume from
+            return
         began = time.perf_counter()
         state.epoch_loss_sum, state.epoch_batches = float(running.item()), seen
         last, tmp = checkpoint_dir / "last", checkpoint_dir / "last.tmp"
@@ -237,7 +244,10 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         best = None if state.best_metrics is None else state.best_metrics[config.metric]
         if _improved(config, metrics[config.metric], best):
             state.best_step, state.best_metrics, state.bad_evals = state.global_step, metrics, 0
-            if config.select is Select.BEST:
+            if config.select is Select.BEST and checkpoint_dir is None:
+                best_in_memory[0] = {k: v.detach().to("cpu", copy=True)
+                                     for k, v in accelerator.unwrap_model(model).state_dict().items()}
+            elif config.select is Select.BEST:
                 accelerator.wait_for_everyone()
                 if accelerator.is_main_process:
                     from safetensors.torch import save_model
@@ -269,7 +279,7 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         sampler.position(epoch, state.batches_done * world)
         bar_total = min(batches_per_epoch, state.batches_done + (total_steps - state.global_step) * config.grad_accum)
         bar = tqdm(total=bar_total, initial=state.batches_done, desc=f"epoch {epoch + 1}/{epochs}",
-                   disable=not accelerator.is_local_main_process, leave=True, dynamic_ncols=True)
+                   disable=not (progress and accelerator.is_local_main_process), leave=True, dynamic_ncols=True)
         running = torch.tensor(state.epoch_loss_sum if state.batches_done else 0.0, device=accelerator.device)
         seen = state.epoch_batches if state.batches_done else 0
         for batch in train_loader:
@@ -328,7 +338,10 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         from safetensors.torch import load_model
 
         accelerator.wait_for_everyone()
-        load_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / "model.safetensors"))
+        if best_in_memory[0] is not None:
+            accelerator.unwrap_model(model).load_state_dict(best_in_memory[0])
+        else:
+            load_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / "model.safetensors"))
         selected_step, selected_metrics = state.best_step, state.best_metrics
     elif val_loader is not None:
         if state.last_eval_step != state.global_step or latest[0] is None:

@@ -9,13 +9,15 @@ Everything that can be checked runs before the first training step.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import TrainConfig
+from .record import RunRecord, Scores, Selection, TrainingFacts
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -30,15 +32,20 @@ __all__ = ["train", "TrainResult"]
 
 @dataclass
 class TrainResult:
-    output_dir: Path
-    #: metrics.json: ``test`` (the reported result, or None), ``validation`` (the selected
-    #: checkpoint's metrics and the history, or None) and ``training``
-    metrics: dict[str, Any]
+    #: the model folder, or None for a run kept in memory (``save=False``)
+    output_dir: Path | None
+    #: what was scored (``test``: the result), selected on (``validation``) and trained (``training``)
+    record: RunRecord
     classifier: "TextClassifier"
     fit: "FitResult"
     data: "PreparedData"
     #: the rows trained on (augmented, with ``aug_op`` / ``aug_source`` when a recipe was applied)
     train_rows: "Dataset"
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The record as the model folder's metrics.json holds it (string keys)."""
+        return self.record.to_dict()
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -99,7 +106,7 @@ def _objective(config: TrainConfig, built, train_rows, augmenter, unlabeled) -> 
         unlabeled_described=None if unlabeled is None else unlabeled.described, recipe=config.consistency_augment)
 
 
-def _cache_features(config: TrainConfig, kind, built, train_rows, validation_rows, accelerator):
+def _cache_features(config: TrainConfig, kind, built, train_rows, validation_rows, accelerator, say):
     """(the head over cached features, the training and validation rows with their features):
     the frozen encoder runs once per row here instead of once per row per epoch in fit."""
     import time
@@ -112,15 +119,31 @@ def _cache_features(config: TrainConfig, kind, built, train_rows, validation_row
     cached = [None if rows is None else with_features(rows, compute_features(
         encode, built.model, rows, built.encoder.pad_id, config.eval_batch_size, accelerator.device).cpu())
         for rows in (train_rows, validation_rows)]
-    accelerator.print(f"encoder features cached for {len(train_rows):,} training"
-                      f"{'' if validation_rows is None else f' and {len(validation_rows):,} validation'} rows "
-                      f"in {time.perf_counter() - began:.1f} s")
+    say(f"encoder features cached for {len(train_rows):,} training"
+        f"{'' if validation_rows is None else f' and {len(validation_rows):,} validation'} rows "
+        f"in {time.perf_counter() - began:.1f} s")
     return HeadOnFeatures(built.model, head), cached[0], cached[1]
+
+
+@contextlib.contextmanager
+def _datasets_bars(show: bool) -> Iterator[None]:
+    """datasets' map/filter progress bars off for a quiet run, restored after it."""
+    from datasets.utils import logging as ds_logging
+
+    was_on = ds_logging.is_progress_bar_enabled()
+    if not show and was_on:
+        ds_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if not show and was_on:
+            ds_logging.enable_progress_bar()
 
 
 def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset: Any = None, test_dataset: Any = None,
           eval_dataset: Any = None, unlabeled_dataset: Any = None, callbacks: Sequence["Callback"] = (),
-          objective: "Objective | None" = None) -> TrainResult:
+          objective: "Objective | None" = None, quiet: bool = False, save: bool = True,
+          tuned: dict[str, Any] | None = None) -> TrainResult:
     """Train, select, test once and save a classifier as ``config`` says.
 
     ``train_dataset`` / ``validation_dataset`` / ``test_dataset`` (a ``Dataset`` or ``DatasetDict``)
@@ -129,7 +152,23 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     texts) replaces ``config.unlabeled`` for consistency training. ``callbacks`` receive
     :class:`~textaug.training.fit.Event`s and may stop training by returning True. ``objective``
     defaults to the one the config asks for (cross-entropy, mixup, feature-space, consistency).
+
+    ``quiet=True`` prints nothing (no tables, no progress bars). ``save=False`` keeps the model in
+    memory (``result.classifier``) and writes nothing at all: no model folder, no checkpoints (the
+    best weights are held in memory), so ``output_dir`` is ignored and the run cannot be resumed.
+    ``tuned`` is ``textaug tune``'s report when the configuration came from its file: it is recorded
+    in training_config.json and the model card says the augmentation was chosen by tune.
     """
+    if not save and (config.resume or config.keep_checkpoints):
+        raise ValueError("a run kept in memory (save=False) writes no checkpoints: it cannot resume or keep them")
+    with _datasets_bars(not quiet):
+        return _train(config, train_dataset, validation_dataset, test_dataset, eval_dataset, unlabeled_dataset,
+                      callbacks, objective, quiet, save, tuned)
+
+
+def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, test_dataset: Any, eval_dataset: Any,
+           unlabeled_dataset: Any, callbacks: Sequence["Callback"], objective: "Objective | None", quiet: bool,
+           save: bool, tuned: dict[str, Any] | None) -> TrainResult:
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
@@ -154,11 +193,11 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
                          "consistency options): give one or the other")
 
     # 1. Checks that need no data: the output folder, the model source or vectors, a resumable state.
-    output_dir = check_output_dir(config.output_dir)
+    output_dir = check_output_dir(config.output_dir) if save else None
     kind = get_kind(config.kind)
     kind.check(config)
-    checkpoint_dir = output_dir / CHECKPOINTS_DIR
-    resume_state = read_resume_state(config, checkpoint_dir)
+    checkpoint_dir = output_dir / CHECKPOINTS_DIR if output_dir is not None else None
+    resume_state = read_resume_state(config, checkpoint_dir) if checkpoint_dir is not None else None
 
     # 2. Data in its three roles, checked; then the training rows alone are augmented.
     data = prepare_data(config, train_dataset, validation_dataset, test_dataset)
@@ -175,6 +214,7 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     accelerator = Accelerator(mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum,
                               cpu=_launched_without_accelerator())
     set_seed(config.seed)
+    say = (lambda *args: None) if quiet else accelerator.print
     augmenter, train_rows = _augment(config, data.train, accelerator)
 
     # 3. The model, and every role encoded by it.
@@ -186,80 +226,83 @@ def train(config: TrainConfig, *, train_dataset: Any = None, validation_dataset:
     objective = objective or _objective(config, built, train_rows, consistency_augmenter, unlabeled)
     fit_model, fit_train, fit_val = built.model, encoded_train, encoded_val
     if config.cache_features:
-        fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator)
+        fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator, say)
 
     # 4. Fit: the loop, validation-based selection.
     if resume_state is not None:
-        accelerator.print(f"resuming from {checkpoint_dir / 'last'}: epoch {resume_state['epoch'] + 1}, "
-                          f"step {resume_state['global_step']}")
+        say(f"resuming from {checkpoint_dir / 'last'}: epoch {resume_state['epoch'] + 1}, "
+            f"step {resume_state['global_step']}")
     elif config.resume:
-        accelerator.print(f"no checkpoint in {checkpoint_dir / 'last'}; starting from the beginning")
+        say(f"no checkpoint in {checkpoint_dir / 'last'}; starting from the beginning")
     result = fit(fit_model, fit_train, config=config, accelerator=accelerator, objective=objective,
                  groups=built.groups, head=built.head, pad_id=built.encoder.pad_id, names=data.label_names,
                  validation_rows=fit_val, checkpoint_dir=checkpoint_dir, resume_state=resume_state,
-                 callbacks=callbacks)
+                 callbacks=callbacks, progress=not quiet)
     model = accelerator.unwrap_model(built.model)
 
     # 5. The test data, once, on the kept weights: built only now, so it cannot touch training.
-    test_metrics = None
+    test_scores = None
     if data.test is not None:
         encoded_test = EncodedRows.from_dataset(encode_rows(data.test, built.encoder, "tokenizing test rows"))
         loader, _ = make_loader(encoded_test, config.eval_batch_size, built.encoder.pad_id, config.seed, shuffle=False)
-        test_metrics = evaluate(accelerator, built.model, accelerator.prepare(loader), data.label_names)
+        test_scores = Scores.from_metrics(data.described["test"], evaluate(accelerator, built.model,
+                                                                           accelerator.prepare(loader), data.label_names))
 
-    # 6. The model folder, written by the main process.
-    metrics = {
-        "test": None if test_metrics is None else {"data": data.described["test"], **test_metrics},
-        "validation": None if result.validation is None else {
-            "data": data.described["validation"], "select": config.select.value, "metric": config.metric,
-            "selected_step": result.selected_step, **result.validation, "history": result.history},
-        "training": {
-            "data": data.described["train"], "examples": len(train_rows), "original_examples": len(data.train),
-            "steps": result.global_step, "examples_seen": result.examples_seen,
-            "stopped_early": result.stopped_early, "stopped_by_callback": result.stopped_by_callback,
-            "processes": accelerator.num_processes, "seconds": result.seconds, "loop_seconds": result.loop_seconds,
-            # steps only: evaluation and checkpoint time are left out, as Trainer's figure does
-            "examples_per_second": result.examples_per_second,
-            **({"loss_history": result.history} if result.validation is None else {}),
-        },
-    }
-    training = {
-        "config": config.to_dict(),
-        "labels": data.labels,
-        "kind": kind.name,
-        "objective": objective.config(),
-        "augmentation": None if augmenter is None else {"recipe": config.augment, "tags": augmenter_tags(augmenter),
-                                                         **augmenter.config()},
-        "model": built.provenance,
-        "data": {"described": data.described, "hub_ids": data.hub_ids},
-        "versions": framework_versions(),
-    }
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        training["curves"] = TRAINING_CURVES_FILE if save_training_curves(
-            output_dir / TRAINING_CURVES_FILE, result.history, config.metric,
-            result.selected_step if result.validation is not None else None) else None
-        save_model_folder(output_dir, model, built.encoder, training, metrics, build_model_card(config, training, metrics))
-        if not config.keep_checkpoints:
-            import shutil
+    # 6. The record, and the model folder written by the main process.
+    record = RunRecord(
+        test=test_scores,
+        validation=None if result.validation is None else Selection(
+            Scores.from_metrics(data.described["validation"], result.validation), config.select.value, config.metric,
+            result.selected_step, result.history),
+        training=TrainingFacts(
+            data=data.described["train"], examples=len(train_rows), original_examples=len(data.train),
+            steps=result.global_step, examples_seen=result.examples_seen, stopped_early=result.stopped_early,
+            stopped_by_callback=result.stopped_by_callback, processes=accelerator.num_processes,
+            seconds=result.seconds, loop_seconds=result.loop_seconds,
+            examples_per_second=result.examples_per_second,
+            loss_history=result.history if result.validation is None else None))
+    if output_dir is not None:
+        training = {
+            "config": config.to_dict(),
+            "labels": data.labels,
+            "kind": kind.name,
+            "objective": objective.config(),
+            "augmentation": None if augmenter is None else {"recipe": config.augment, "tags": augmenter_tags(augmenter),
+                                                             **augmenter.config()},
+            "model": built.provenance,
+            "data": {"described": data.described, "hub_ids": data.hub_ids},
+            "versions": framework_versions(),
+            **({"tuned": tuned} if tuned is not None else {}),
+        }
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            output_dir.mkdir(parents=True, exist_ok=True)
+            training["curves"] = TRAINING_CURVES_FILE if save_training_curves(
+                output_dir / TRAINING_CURVES_FILE, result.history, config.metric,
+                result.selected_step if result.validation is not None else None) else None
+            save_model_folder(output_dir, model, built.encoder, training, record.to_dict(),
+                              build_model_card(config, training, record))
+            if not config.keep_checkpoints:
+                import shutil
 
-            shutil.rmtree(checkpoint_dir, ignore_errors=True)
-    accelerator.wait_for_everyone()
+                shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        accelerator.wait_for_everyone()
 
     # 7. The report: which figures were selected on, which are the result.
     if result.validation is not None:
-        accelerator.print(format_metrics(result.validation, title=f"validation ({data.described['validation']}; "
-                                         f"{'selected' if config.select.value == 'best' else 'final'} weights, "
-                                         f"step {result.selected_step}) - used for selection, not a result:"))
-    if test_metrics is not None:
-        accelerator.print(format_metrics(test_metrics, title=f"TEST ({data.described['test']}; evaluated once, "
-                                         "never used in training) - the result:"))
+        say(format_metrics(result.validation, title=f"validation ({data.described['validation']}; "
+                           f"{'selected' if config.select.value == 'best' else 'final'} weights, "
+                           f"step {result.selected_step}) - used for selection, not a result:"))
+    if test_scores is not None:
+        say(format_metrics(test_scores.metrics(), title=f"TEST ({data.described['test']}; evaluated once, "
+                           "never used in training) - the result:"))
+    elif result.validation is not None:
+        say("no test data given (--test): the validation figures above are optimistic")
     else:
-        accelerator.print("no test data given (--test): the validation figures above are optimistic")
-    accelerator.print(f"trained on {len(train_rows):,} rows ({len(data.train):,} original) for {result.global_step:,} steps "
-                      f"in {result.seconds:.0f} s ({result.examples_per_second or 0:.1f} examples/s while training); "
-                      f"model written to {output_dir}")
+        say("no test data given (--test) and no validation data: nothing was evaluated")
+    say(f"trained on {len(train_rows):,} rows ({len(data.train):,} original) for {result.global_step:,} steps "
+        f"in {result.seconds:.0f} s ({result.examples_per_second or 0:.1f} examples/s while training); "
+        + (f"model written to {output_dir}" if output_dir is not None else "model kept in memory, nothing written"))
     classifier = TextClassifier(model.eval(), built.encoder, data.labels)
     accelerator.end_training()
-    return TrainResult(output_dir, metrics, classifier, result, data, train_rows)
+    return TrainResult(output_dir, record, classifier, result, data, train_rows)
