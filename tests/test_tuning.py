@@ -14,7 +14,8 @@ import pytest
 
 from textaug.config import TrainConfig
 from textaug.significance import corrected_variance, holm, minimal_detectable_gain, paired_test
-from textaug.tuning import (Candidate, CandidateResult, decide, default_candidates, fold_indices, parse_candidate, race,
+from textaug.tuning import (Candidate, CandidateResult, decide, default_candidates, fold_indices, paired_differences,
+                            parse_candidate, race,
                             read_config_file, read_tuned_report, repeated_splits, tune, write_config_file)
 
 
@@ -123,6 +124,18 @@ def test_racing_drops_a_losing_and_a_hopeless_candidate_and_says_why():
     assert dropped == [losing, hopeless] and not promising.dropped
     assert losing.dropped.startswith("dropped after repeat 1/2: the gain's upper bound") and "below zero" in losing.dropped
     assert "cannot become significant within 6 runs" in hopeless.dropped
+
+
+def test_an_exact_tie_of_discrete_scores_is_not_certainty():
+    # the first repeated demo: AEDA 1.8 points below none in both of its first two folds (167 held-out
+    # rows each, so accuracies move by 0.6 points): a sample sd of 0, an "interval" of one point
+    none = _result("none", [0.7605, 0.7545])
+    tied = _result("aeda", [0.7425, 0.7365])
+    assert paired_test(paired_differences(tied, none), 0.5).high == pytest.approx(-0.018)  # without the floor
+    assert race([none, tied], planned_runs=6, test_train_ratio=0.5, significance=0.05, after="fold 2",
+                min_sd=1 / 167) == [] and not tied.dropped
+    floored = paired_test(paired_differences(tied, none), 0.5, min_sd=1 / 167)
+    assert floored.sd == pytest.approx(1 / 167) and floored.high > 0
 
 
 def _simulate(rng, candidates, true_gain_se, folds=5, repeats=2, n=500, sims=2000):

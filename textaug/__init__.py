@@ -32,6 +32,7 @@ from .augment import (
 )
 from .config import Select, Strategy, TrainConfig
 from .resources import ResourceNotFoundError
+from .training.record import RunRecord
 from .tuning import tune
 
 if TYPE_CHECKING:
@@ -59,6 +60,6 @@ __all__ = [
     "ContextualSubstitute",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "augment_dataset", "__version__",
-    "CrossEntropy", "Event", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",
+    "CrossEntropy", "Event", "RunRecord", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",
     "push_to_hub", "train", "tune",
 ]

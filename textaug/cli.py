@@ -294,9 +294,7 @@ def _cmd_train(args) -> int:
 
     overrides = {}
     if args.config:
-        from .tuning import read_config_file
-
-        from .tuning import read_tuned_report
+        from .config_file import read_config_file, read_tuned_report
 
         given = _given_on_command_line(args.argv)
         overrides = {k: v for k, v in read_config_file(args.config).items() if k not in given}
@@ -308,7 +306,8 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_tune(args) -> int:
-    from .tuning import check_budget, check_output_path, tune, write_config_file
+    from .config_file import check_output_path
+    from .tuning import check_budget, tune, write_config_file
 
     check_output_path(args.output)  # before any run: a bad path must not lose the cross-validation
     check_budget(args.max_minutes)

@@ -73,9 +73,14 @@ def corrected_variance(diffs: Sequence[float], test_train_ratio: float) -> float
     return (1 / j + test_train_ratio) * var
 
 
-def paired_test(diffs: Sequence[float], test_train_ratio: float, confidence: float = 0.95) -> PairedTest:
-    """The corrected test of the differences; with fewer than two runs, or no spread at all and no
-    gain, nothing can be said (p = 1, an unbounded interval)."""
+def paired_test(diffs: Sequence[float], test_train_ratio: float, confidence: float = 0.95,
+                min_sd: float = 0.0) -> PairedTest:
+    """The corrected test of the differences; with fewer than two runs nothing can be said (p = 1,
+    an unbounded interval).
+
+    ``min_sd`` floors the sample sd of the differences: scores of a held-out fold are discrete (an
+    accuracy moves by 1/n_test), so two runs can tie exactly, and a spread of zero from a tie is
+    not certainty. tune passes one held-out row's worth of score."""
     if test_train_ratio < 0:
         raise ValueError(f"test_train_ratio must be >= 0, got {test_train_ratio}")
     if not 0 < confidence < 1:
@@ -84,10 +89,12 @@ def paired_test(diffs: Sequence[float], test_train_ratio: float, confidence: flo
     gain = sum(diffs) / j if j else float("nan")
     if j < 2:
         return PairedTest(j, gain, float("nan"), float("nan"), float("nan"), 1.0, -math.inf, math.inf, confidence)
+    if min_sd < 0:
+        raise ValueError(f"min_sd must be >= 0, got {min_sd}")
     var = corrected_variance(diffs, test_train_ratio)
-    sd = math.sqrt(var / (1 / j + test_train_ratio))
-    se = math.sqrt(var)
-    if se == 0:  # every run gave the same difference: a certain sign, or exactly nothing
+    sd = max(math.sqrt(var / (1 / j + test_train_ratio)), min_sd)
+    se = math.sqrt((1 / j + test_train_ratio)) * sd
+    if se == 0:  # every run gave the same difference and no floor was given
         p = 0.0 if gain > 0 else 1.0
         return PairedTest(j, gain, 0.0, 0.0, math.copysign(math.inf, gain) if gain else 0.0, p, gain, gain, confidence)
     t = gain / se

@@ -39,21 +39,19 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from .config import Select, TrainConfig, option_from_text
+from .config_file import TUNED_KEY, check_output_path, read_config_file, read_tuned_report, write_config
 from .significance import PairedTest, futile, holm, minimal_detectable_gain, paired_test
 
 __all__ = ["Candidate", "CandidateResult", "Split", "Racing", "Decision", "TuneResult", "parse_candidate",
            "default_candidates", "decide", "race", "paired_differences", "fold_indices", "repeated_splits", "tune",
            "write_config_file", "read_config_file", "read_tuned_report", "check_output_path", "TUNED_KEY"]
 
-#: The key under which a tuned configuration file keeps tune's report (every other key is a
-#: TrainConfig field).
-TUNED_KEY = "tuned"
 NONE = "none"
 
 
@@ -206,16 +204,20 @@ class Decision:
     candidates_tested: int
     significance: float
     sentence: str
+    #: the floor of the differences' sd (one held-out row's worth of score)
+    min_sd: float = 0.0
 
 
 def decide(results: Sequence[CandidateResult], planned_runs: int, test_train_ratio: float,
-           significance: float = 0.05) -> Decision:
+           significance: float = 0.05, min_sd: float = 0.0) -> Decision:
     """The rule on the runs so far: a candidate with all ``planned_runs`` can be chosen when Holm
     (across every candidate but none, those short of runs counted as p = 1) rejects "no gain" at
-    ``significance``; among those, the largest mean gain. Else none."""
+    ``significance``; among those, the largest mean gain. Else none. ``min_sd``: see
+    :func:`textaug.significance.paired_test`."""
     baseline = next(r for r in results if r.candidate.name == NONE)
     others = [r for r in results if r is not baseline]
-    tests = {r.candidate.name: paired_test(paired_differences(r, baseline), test_train_ratio) for r in others}
+    tests = {r.candidate.name: paired_test(paired_differences(r, baseline), test_train_ratio, min_sd=min_sd)
+             for r in others}
     complete = {r.candidate.name: len(paired_differences(r, baseline)) >= planned_runs and not r.dropped
                 for r in others}
     family = [tests[r.candidate.name].p if complete[r.candidate.name] else 1.0 for r in others]
@@ -238,11 +240,11 @@ def decide(results: Sequence[CandidateResult], planned_runs: int, test_train_rat
         sentence = ("none: no candidate's gain is distinguishable from noise; with this data the smallest gain that "
                     "could have been detected is about "
                     + (f"{detectable * 100:.1f} points" if math.isfinite(detectable) else "(unknown: too few runs)"))
-    return Decision(chosen, tests, adjusted, significant, detectable, len(others), significance, sentence)
+    return Decision(chosen, tests, adjusted, significant, detectable, len(others), significance, sentence, min_sd)
 
 
 def race(results: Sequence[CandidateResult], planned_runs: int, test_train_ratio: float, significance: float,
-         after: str) -> list[CandidateResult]:
+         after: str, min_sd: float = 0.0) -> list[CandidateResult]:
     """Drop (and return) the candidates that cannot be chosen any more: the upper bound of the
     corrected 95% interval of the gain below zero, or futility (see significance.futile)."""
     baseline = next(r for r in results if r.candidate.name == NONE)
@@ -250,7 +252,7 @@ def race(results: Sequence[CandidateResult], planned_runs: int, test_train_ratio
     for r in results:
         if r is baseline or r.dropped:
             continue
-        t = paired_test(paired_differences(r, baseline), test_train_ratio)
+        t = paired_test(paired_differences(r, baseline), test_train_ratio, min_sd=min_sd)
         if t.runs < 2 or t.runs >= planned_runs:
             continue
         if t.high < 0:
@@ -333,7 +335,8 @@ class TuneResult:
                 "detectable_gain": _finite(self.decision.detectable),
                 "significance": self.decision.significance, "candidates_tested": self.decision.candidates_tested,
                 "rule": self.rule, "folds": self.folds, "repeats": self.repeats, "planned_runs": self.planned_runs,
-                "test_train_ratio": round(self.test_train_ratio, 4), "metric": self.metric,
+                "test_train_ratio": round(self.test_train_ratio, 4), "min_sd": self.decision.min_sd,
+                "metric": self.metric,
                 "seconds": round(self.seconds, 1), "racing": self.log,
                 "candidates": [self._row(r) for r in self.results]}
 
@@ -381,6 +384,8 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
     labels = list(rows["label"])
     splits = repeated_splits(labels, folds, repeats, config.seed, groups)
     ratio = statistics.mean(len(s.held_out) / len(s.train) for s in splits)
+    # one held-out row's worth of score: the floor of the differences' sd (exact ties are not certainty)
+    resolution = 1 / max(len(s.held_out) for s in splits)
     metric = config.metric if config.metric in ("accuracy", "macro_f1") else "accuracy"
     results = [CandidateResult(c) for c in chosen_list]
     planned = len(splits)
@@ -429,7 +434,7 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
                          f"{left * r.seconds[-1] / 60:.1f} min")
         last_of_repeat = split.fold == folds - 1
         if racing is Racing.FOLD or (racing is Racing.REPEAT and last_of_repeat):
-            for r in race(results, planned, ratio, significance, after=where):
+            for r in race(results, planned, ratio, significance, after=where, min_sd=resolution):
                 log.append(f"{r.candidate.name}: {r.dropped}")
                 progress(f"[{where}] {r.candidate.name}: {r.dropped}")
         if n + 1 < planned and all(r.dropped for r in results[1:]):
@@ -439,89 +444,12 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
             break
         if results[0].dropped:  # none out of time: nothing more can be paired
             break
-    decision = decide(results, planned, ratio, significance)
+    decision = decide(results, planned, ratio, significance, min_sd=resolution)
     final = TrainConfig.from_dict({**config.to_dict(), **decision.chosen.candidate.options})
     return TuneResult(results, decision, folds, repeats, metric, final, time.perf_counter() - began, ratio, log)
 
 
-CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
-
-
-def check_output_path(path: str | os.PathLike) -> Path:
-    """The configuration file's path, checked before any run: a known extension, not a folder, its
-    folder existing (or creatable) and writable. A ValueError in one line otherwise."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name ending in .json, .yaml or .yml")
-    if path.suffix.lower() not in CONFIG_SUFFIXES:
-        raise ValueError(f"{path}: write the configuration as .json, .yaml or .yml")
-    for folder in path.parents:
-        if folder.exists():
-            if not folder.is_dir():
-                raise ValueError(f"{path}: {folder} is a file, not a folder")
-            if not os.access(folder, os.W_OK):
-                raise ValueError(f"{path}: {folder} is not writable")
-            break
-    return path
-
-
 def write_config_file(result: TuneResult, path: str | os.PathLike) -> Path:
-    """The chosen configuration as JSON or YAML (by extension), with tune's report under
-    :data:`TUNED_KEY`; ``textaug train --config FILE`` reads it. Written to a temporary file beside
-    it and renamed, so an interrupted write leaves the old file as it was."""
-    import json
-
-    path = check_output_path(path)
-    data = {**result.config.to_dict(), TUNED_KEY: result.report()}
-    data.pop("resume", None)
-    if path.suffix.lower() == ".json":
-        text = json.dumps(data, indent=2)
-    else:
-        import yaml
-
-        text = yaml.safe_dump(data, sort_keys=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def _read_mapping(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
-    import json
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such configuration file")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(text)
-    elif path.suffix.lower() == ".json":
-        data = json.loads(text)
-    else:
-        raise ValueError(f"{path}: a configuration file is .json, .yaml or .yml")
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a configuration file holds a mapping of training options")
-    return path, data
-
-
-def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
-    """TrainConfig fields from a JSON or YAML file (tune's report, if there, left out)."""
-    path, data = _read_mapping(path)
-    data.pop(TUNED_KEY, None)
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{path}: unknown training options {unknown}")
-    return data
-
-
-def read_tuned_report(path: str | os.PathLike) -> dict[str, Any] | None:
-    """tune's report from a configuration file it wrote (None for a hand-written file)."""
-    report = _read_mapping(path)[1].get(TUNED_KEY)
-    return report if isinstance(report, dict) else None
+    """The chosen configuration with tune's report under :data:`TUNED_KEY`, as JSON or YAML (by
+    extension), written atomically; ``textaug train --config FILE`` reads it."""
+    return write_config(result.config, result.report(), path)
