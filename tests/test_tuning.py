@@ -335,3 +335,11 @@ def test_the_default_back_translation_candidate_gives_distinct_copies():
     assert specs == ["backtranslate:n_aug=2,pivots=spa/cat"]
     copies = build_augmenter(specs[0]).generate("the film was a delight from start to finish , and the actors shine .")
     assert len(copies) == 2 and copies[0] != copies[1]
+
+
+def test_a_candidate_whose_tools_are_missing_is_refused_before_any_run(subj_240, tmp_path):
+    runs = []
+    with pytest.raises(Exception, match="eng-fin|fin") as caught:
+        tune(_lstm(tmp_path), train_dataset=subj_240, candidates=["backtranslate:pivots=fin"],
+             progress=runs.append, on_run=lambda *a: runs.append(a))
+    assert not runs, caught.value  # not even the plan: nothing trained

@@ -373,8 +373,13 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
     if not any(c.name == NONE for c in chosen_list):
         chosen_list.insert(0, Candidate(NONE))
     chosen_list.sort(key=lambda c: c.name != NONE)  # none first: every gain is paired with it
-    for c in chosen_list:  # every candidate's options checked before the first run
-        TrainConfig.from_dict({**config.to_dict(), **c.options})
+    from .augment.recipes import build_augmenter
+
+    for c in chosen_list:  # every candidate's options and external tools checked before the first run
+        candidate_config = TrainConfig.from_dict({**config.to_dict(), **c.options})
+        if candidate_config.augment:  # e.g. a back-translation pivot whose Apertium pair is missing
+            build_augmenter(candidate_config.augment, alpha=candidate_config.alpha, n_aug=candidate_config.n_aug,
+                            seed=candidate_config.seed)
     # All the training rows: no validation carved here (each fold carves its own), no test read.
     data = prepare_data(replace(config, select=Select.LAST, patience=None, validation=None, test=None),
                         train_dataset, read_test=False)
