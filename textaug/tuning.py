@@ -218,8 +218,7 @@ def decide(results: Sequence[CandidateResult], planned_runs: int, test_train_rat
     others = [r for r in results if r is not baseline]
     tests = {r.candidate.name: paired_test(paired_differences(r, baseline), test_train_ratio, min_sd=min_sd)
              for r in others}
-    complete = {r.candidate.name: len(paired_differences(r, baseline)) >= planned_runs and not r.dropped
-                for r in others}
+    complete = {r.candidate.name: tests[r.candidate.name].runs >= planned_runs and not r.dropped for r in others}
     family = [tests[r.candidate.name].p if complete[r.candidate.name] else 1.0 for r in others]
     rejected, adjusted_p = holm(family, significance)
     adjusted = {r.candidate.name: (p if complete[r.candidate.name] else None) for r, p in zip(others, adjusted_p)}
