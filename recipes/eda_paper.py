@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from textaug.atomic import atomic_path
 from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import load_table, read_labelled_tsv, stratified_sample
@@ -171,7 +172,7 @@ def read_runs(path: Path) -> list[dict]:
 
 def write_runs(path: Path, runs: list[dict]) -> None:
     """Every run as a row of a CSV (the columns of the first run), as :func:`read_runs` reads it."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
         writer.writeheader()
         writer.writerows(runs)

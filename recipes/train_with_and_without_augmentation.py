@@ -29,6 +29,7 @@ import statistics
 import time
 from pathlib import Path
 
+from textaug.atomic import atomic_path
 from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import read_labelled_tsv, stratified_sample
@@ -105,7 +106,7 @@ def main() -> None:
                     runs.append(row)
                     print(f"{task} n={args.n} {model} seed={seed} {name}: test accuracy {row['test_accuracy']:.4f} "
                           f"(selected step {row['selected_step']} of {row['steps']})", flush=True)
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_path(csv_path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
         writer.writeheader()
         writer.writerows(runs)

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textaug.atomic import atomic_path
 from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import load_builtin, read_labelled_tsv, stratified_sample
@@ -219,7 +220,7 @@ def _header(args, seeds, minutes: float, n_runs: int) -> str:
 
 
 def _write_csv(path: Path, runs: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
         writer.writeheader()
         writer.writerows(runs)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .atomic import check_file_target, write_text_atomic
 from .augment.recipes import recipe_names
 from .resources import ResourceNotFoundError
 from .tuning import Racing
@@ -49,9 +50,20 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
     import dataclasses
     from enum import Enum
 
-    from .config import TrainConfig, field_kind
+    from .config import TrainConfig, field_kind, option_from_text
 
-    kinds = {"str": str, "int": int, "float": float}
+    def converter(name: str):
+        # The flag's text goes through the converter a configuration file's values go through, so
+        # both accept and refuse the same values (and `none` resets an optional field).
+        def convert(text: str):
+            try:
+                return option_from_text(name, text)
+            except ValueError as err:
+                raise argparse.ArgumentTypeError(str(err)) from None
+
+        convert.__name__ = name
+        return convert
+
     for f in dataclasses.fields(TrainConfig):
         if f.name in skip:
             continue
@@ -67,7 +79,7 @@ def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) 
         else:
             default = f.default
         shown = "" if default is None else f" (default: {default})"
-        p.add_argument(flag, type=kinds[kind], default=default, choices=choices, help=help_ + shown,
+        p.add_argument(flag, type=converter(f.name), default=default, choices=choices, help=help_ + shown,
                        metavar=None if choices else f.name.upper())
 
 
@@ -245,11 +257,11 @@ def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
 
 
 def _cmd_augment(args) -> int:
-    from .data import FORMATS, load_table, output_format, save_table
+    from .data import check_output_table, load_table, save_table
 
-    if output_format(args.output) is None:  # refuse before doing the work, not after
-        raise ValueError(f"{args.output}: unsupported output type; use one of {', '.join(FORMATS)}")
+    check_output_table(args.output)  # refuse before doing the work, not after
     ds = load_table(args.input, split=args.split, header=not args.no_header)
+    check_output_table(args.output, ds.features)
     _, out, seconds = _augment(ds, args, keep_original=not args.no_original)
     save_table(out, args.output)
     print(f"wrote {args.output}")
@@ -259,7 +271,7 @@ def _cmd_augment(args) -> int:
 
         stats = json.loads(out.info.description)["textaug_filter_stats"]
         stats_path = Path(str(args.output) + ".filter-stats.json")
-        stats_path.write_text(json.dumps(stats, indent=2), encoding="utf-8")
+        write_text_atomic(stats_path, json.dumps(stats, indent=2))
         print(f"filters: {stats.get('candidates', 0):,} candidates, {stats['dropped']:,} dropped "
               f"(by operation {stats['dropped_by_op']}, by label {stats['dropped_by_label']}), "
               f"{stats.get('rows_short', 0):,} rows short of --n-aug, {stats.get('filled', 0):,} filled; wrote {stats_path}")
@@ -343,13 +355,15 @@ def _cmd_evaluate(args) -> int:
     from .predict import load
     from .training.data import label_strings
 
+    if args.output:
+        check_file_target(args.output, ".json")
     ds = load_table(args.data, split=args.split, header=not args.no_header)
     texts = _column_texts(ds, args.data, args.text_column, also=(args.label_column,))
     clf = load(args.model_dir)
     metrics = clf.evaluate(texts, label_strings(ds, args.label_column))
     print(format_metrics(metrics))
     if args.output:
-        Path(args.output).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        write_text_atomic(args.output, json.dumps(metrics, indent=2))
         print(f"wrote {args.output}")
     return 0
 
@@ -379,9 +393,11 @@ def _read_texts(args) -> tuple[list[str], object]:
 
 
 def _cmd_predict(args) -> int:
-    from .data import save_table
+    from .data import check_output_table, save_table
     from .predict import load
 
+    if args.output:
+        check_output_table(args.output)
     texts, ds = _read_texts(args)
     clf = load(args.model_dir)
     proba = clf.predict_proba(texts, batch_size=args.batch_size)
@@ -413,8 +429,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = argv
     commands = {"augment": _cmd_augment, "train": _cmd_train, "tune": _cmd_tune, "evaluate": _cmd_evaluate,
                 "predict": _cmd_predict, "push": _cmd_push, "demo": _cmd_demo}
+    import warnings
+
+    # A warning is one line on stderr, as an error is, not a source listing.
+    warnings.showwarning = lambda message, category, *_args, **_kwargs: print(
+        f"textaug: warning: {message}", file=sys.stderr)
     try:
         return commands[args.command](args)
+    except KeyboardInterrupt:
+        # Every output is written under a temporary name and renamed at the end, so what was being
+        # written is left as it was; say so in one line, not with a traceback.
+        print(f"textaug: interrupted; {args.command} stopped, and no output was left half-written", file=sys.stderr)
+        return 130
     except (ValueError, ResourceNotFoundError) as err:  # bad input: one clear line, no traceback
         print(f"textaug: error: {err}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS", "field_kind", "option_from_text"]
+__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
@@ -186,6 +186,8 @@ class TrainConfig:
                 setattr(self, name, enum(getattr(self, name)))
             except ValueError:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {[e.value for e in enum]}") from None
+        if isinstance(self.augment, str) and self.augment.strip().lower() == NONE_TEXT:
+            self.augment = None  # tune's name for no augmentation, so its candidates read back as given
         if self.augment is not None:
             from .augment.recipes import build_augmenter
 
@@ -316,13 +318,30 @@ def field_kind(f) -> str:
     return "str" if isinstance(f.default, Enum) else str(f.type).replace(" | None", "")
 
 
-def option_from_text(name: str, text: str) -> Any:
-    """A TrainConfig field's value from its text, by :func:`field_kind` (``true``/``false``/``1``/``0``
-    for a bool); a clear error for an unknown field or a value of the wrong kind."""
+#: The text that sets an optional field to None (``--augment none``, ``lr: none``): tune calls the
+#: no-augmentation candidate by the same word.
+NONE_TEXT = "none"
+
+
+def _declared(name: str):
     declared = {f.name: f for f in fields(TrainConfig)}
     if name not in declared:
         raise ValueError(f"unknown training option {name!r}; options are TrainConfig fields")
-    kind = field_kind(declared[name])
+    return declared[name]
+
+
+def _optional(f) -> bool:
+    return "None" in str(f.type)
+
+
+def option_from_text(name: str, text: str) -> Any:
+    """A TrainConfig field's value from its text, by :func:`field_kind` (``true``/``false``/``1``/``0``
+    for a bool, ``none`` for an optional field's None); a clear error for an unknown field or a
+    value of the wrong kind."""
+    f = _declared(name)
+    kind = field_kind(f)
+    if _optional(f) and text.strip().lower() == NONE_TEXT:
+        return None
     if kind == "str":
         return text
     if kind == "bool":
@@ -332,4 +351,29 @@ def option_from_text(name: str, text: str) -> Any:
     try:
         return {"int": int, "float": float}[kind](text)
     except (KeyError, ValueError):
-        raise ValueError(f"{name}={text!r} is not a {kind}") from None
+        raise ValueError(f"{name}={text!r} is not {_KIND_WORDS.get(kind, kind)}") from None
+
+
+_KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a text"}
+
+
+def option_from_value(name: str, value: Any) -> Any:
+    """A TrainConfig field's value from a configuration file (JSON or YAML), typed exactly as its
+    command-line flag: text goes through :func:`option_from_text` (so YAML's ``1e-3``, a string
+    to YAML 1.1, is the float 0.001), and a value of another type is an error naming the field and
+    the type it needs (``batch_size: 1.5``, ``epochs: three``)."""
+    f = _declared(name)
+    kind = field_kind(f)
+    if isinstance(value, str):
+        return option_from_text(name, value)
+    if value is None:
+        if _optional(f):
+            return None
+        raise ValueError(f"{name} needs {_KIND_WORDS[kind]}, not null")
+    fits = {"bool": lambda v: isinstance(v, bool),
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "str": lambda v: False}[kind]
+    if not fits(value):
+        raise ValueError(f"{name}={value!r} is not {_KIND_WORDS[kind]}")
+    return float(value) if kind == "float" else value

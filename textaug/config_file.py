@@ -8,7 +8,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .config import TrainConfig
+from .atomic import check_file_target, write_text_atomic
+from .config import TrainConfig, option_from_value
 
 __all__ = ["TUNED_KEY", "CONFIG_SUFFIXES", "check_output_path", "write_config", "read_config_file", "read_tuned_report"]
 
@@ -22,17 +23,9 @@ def check_output_path(path: str | os.PathLike) -> Path:
     """The configuration file's path, checked before any run: a known extension, not a folder, its
     folder existing (or creatable) and writable. A ValueError in one line otherwise."""
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give a file name ending in .json, .yaml or .yml")
-    if path.suffix.lower() not in CONFIG_SUFFIXES:
+    if path.suffix.lower() not in CONFIG_SUFFIXES and not path.is_dir():
         raise ValueError(f"{path}: write the configuration as .json, .yaml or .yml")
-    for folder in path.parents:
-        if folder.exists():
-            if not folder.is_dir():
-                raise ValueError(f"{path}: {folder} is a file, not a folder")
-            if not os.access(folder, os.W_OK):
-                raise ValueError(f"{path}: {folder} is not writable")
-            break
+    check_file_target(path, ".json, .yaml or .yml")
     return path
 
 
@@ -51,14 +44,7 @@ def write_config(config: TrainConfig, report: dict[str, Any] | None, path: str |
         import yaml
 
         text = yaml.safe_dump(data, sort_keys=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, text)
 
 
 def _read_mapping(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
@@ -71,9 +57,18 @@ def _read_mapping(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f", line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise ValueError(f"{path}{where}: not valid YAML ({problem})") from None
     elif path.suffix.lower() == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}, line {err.lineno} column {err.colno}: not valid JSON ({err.msg})") from None
     else:
         raise ValueError(f"{path}: a configuration file is .json, .yaml or .yml")
     if not isinstance(data, dict):
@@ -82,14 +77,22 @@ def _read_mapping(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
 
 
 def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
-    """TrainConfig fields from a JSON or YAML file (tune's report, if there, left out)."""
+    """TrainConfig fields from a JSON or YAML file (tune's report, if there, left out), each value
+    typed by the same converter as its command-line flag; a wrong one is an error naming the file,
+    the key and the type it needs."""
     path, data = _read_mapping(path)
     data.pop(TUNED_KEY, None)
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown training options {unknown}")
-    return data
+    typed = {}
+    for key, value in data.items():
+        try:
+            typed[key] = option_from_value(key, value)
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
+    return typed
 
 
 def read_tuned_report(path: str | os.PathLike) -> dict[str, Any] | None:

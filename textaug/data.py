@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import check_file_target
+from .table_io import check_writable, read_columns, write_dataset
+
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["FORMATS", "output_format", "load_table", "save_table", "load_builtin", "read_labelled_tsv", "stratified_sample"]
+__all__ = ["FORMATS", "output_format", "load_table", "save_table", "check_output_table", "load_builtin", "read_labelled_tsv", "stratified_sample"]
 
 #: File formats understood by :func:`load_table` and :func:`save_table`, by extension.
 FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
@@ -29,51 +31,40 @@ def output_format(path: str | os.PathLike) -> str | None:
 
 def load_table(source: str | os.PathLike, *, split: str = "train", header: bool = True,
                names: tuple[str, ...] = ("label", "text")) -> "Dataset":
-    """A ``Dataset`` from a csv/tsv/jsonl/parquet file, or from a hub dataset id (``split``).
+    """A ``Dataset`` from a csv/tsv/jsonl/json/parquet file, or from a hub dataset id (``split``).
 
-    Texts are read verbatim (no NA parsing: an empty cell stays an empty string). With
-    ``header=False`` a csv/tsv file's columns are named by ``names`` (the EDA files are
-    ``label<TAB>text``).
+    csv and tsv follow RFC 4180 (a cell holding the delimiter, a quote or a line break is
+    quoted, its quotes doubled); an empty unquoted cell is None, ``""`` an empty string, a quoted
+    cell always text, and a column of unquoted integers (floats, true/false) is read as numbers
+    (booleans). A row with the wrong number of cells is an error naming its line. With
+    ``header=False`` the columns are named by ``names`` (the EDA files are ``label<TAB>text``).
+    What :func:`save_table` writes this reads back identically. A JSON column mixing texts and
+    numbers is read as text, with a :class:`~textaug.table_io.DataConversionWarning`.
     """
-    import pandas as pd
-    from datasets import Dataset, load_dataset
+    from datasets import Dataset
 
     ext = output_format(source)
-    path = Path(source)
+    path = Path(source).expanduser()
     if ext is None:
         if path.exists():
             raise ValueError(f"{source}: unsupported file type; use one of {', '.join(FORMATS)}")
         # Not a local file: a hub dataset id (the ordinary online path).
+        from datasets import load_dataset
+
         return load_dataset(str(source), split=split)
     if not path.is_file():
         raise ValueError(f"{source}: no such file")
-    if ext in (".csv", ".tsv"):
-        frame = pd.read_csv(
-            path,
-            sep="\t" if ext == ".tsv" else ",",
-            quoting=csv.QUOTE_NONE if ext == ".tsv" else csv.QUOTE_MINIMAL,
-            header=0 if header else None,
-            names=None if header else list(names),
-            keep_default_na=False,
-            dtype=str,
-            encoding="utf-8",
-        )
-        frame = frame.apply(_numeric_if_all_integers)
-    elif ext in (".jsonl", ".json"):
-        frame = pd.read_json(path, lines=ext == ".jsonl", dtype=False)
-    else:
-        frame = pd.read_parquet(path)
-    return Dataset.from_pandas(frame, preserve_index=False)
+    columns = read_columns(path, ext, header=header, names=names)
+    if isinstance(columns, Dataset):
+        return columns
+    try:
+        return Dataset.from_dict(columns)
+    except Exception as err:  # pyarrow's type errors name neither the file nor the column
+        import pyarrow as pa
 
-
-def _numeric_if_all_integers(column):
-    """csv cells arrive as strings; a column of integers (labels) becomes integers again."""
-    import pandas as pd
-
-    values = column.astype(str).str.strip()
-    if len(values) and values.str.fullmatch(r"-?\d+").all():
-        return pd.to_numeric(values)
-    return column
+        if not isinstance(err, (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError)):
+            raise
+        raise ValueError(f"{source}: the values of a column do not share one type ({str(err).splitlines()[0]})") from None
 
 
 def read_labelled_tsv(path: str | os.PathLike) -> "Dataset":
@@ -82,20 +73,26 @@ def read_labelled_tsv(path: str | os.PathLike) -> "Dataset":
 
 
 def save_table(ds: "Dataset", path: str | os.PathLike) -> None:
-    """Write ``ds`` in the format its extension names."""
+    """Write ``ds`` in the format its extension names, atomically (an interrupted write leaves
+    the old file as it was). csv/tsv refuse nested columns; see :func:`load_table` for the rules
+    that make every format round-trip."""
     ext = output_format(path)
     if ext is None:
         raise ValueError(f"{path}: unsupported output type; use one of {', '.join(FORMATS)}")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if ext == ".csv":
-        ds.to_csv(str(path), index=False)
-    elif ext == ".tsv":
-        # Tabs and line breaks inside a text would break a tsv: quote those cells.
-        ds.to_csv(str(path), sep="\t", index=False, quoting=csv.QUOTE_MINIMAL)
-    elif ext in (".jsonl", ".json"):
-        ds.to_json(str(path), lines=ext == ".jsonl", force_ascii=False)
-    else:
-        ds.to_parquet(str(path))
+    write_dataset(ds, check_file_target(path, "one of " + ", ".join(FORMATS)), ext)
+
+
+def check_output_table(path: str | os.PathLike, features=None) -> Path:
+    """Everything about an output table that can be checked before the work: a known extension,
+    not a folder, its folder creatable and writable, and (given the columns) that the format can
+    hold them. A ValueError in one line otherwise."""
+    path = check_file_target(path, "one of " + ", ".join(FORMATS))
+    ext = output_format(path)
+    if ext is None:
+        raise ValueError(f"{path}: unsupported output type; use one of {', '.join(FORMATS)}")
+    if features is not None:
+        check_writable(features, ext)
+    return path
 
 
 def load_builtin(name: str = "rotten_tomatoes", *, test_size: float = 0.2, seed: int = 0) -> "DatasetDict":

@@ -6,7 +6,6 @@ so they give identical predictions.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,14 +108,20 @@ def _model_folder(source: str | os.PathLike, revision: str | None, token: str | 
 def load(source: str | os.PathLike, *, revision: str | None = None, token: str | bool | None = None) -> TextClassifier:
     """A :class:`TextClassifier` from a folder written by :func:`textaug.train`, a transformers
     checkpoint folder, or a hub repo id. The folder's config.json ``model_type`` picks the kind."""
-    from .models import kind_for_folder
+    from .models import check_model_files, kind_for_folder
     from .training.folder import read_training_info
 
     folder = _model_folder(source, revision, token)
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config = check_model_files(folder)
     training = read_training_info(folder)
     max_length = int(training.get("config", {}).get("max_length", 512))
-    model, encoder = kind_for_folder(config).load(folder, max_length)
+    try:
+        model, encoder = kind_for_folder(config).load(folder, max_length)
+    except (OSError, RuntimeError, KeyError, TypeError) as err:
+        # torch's and transformers' words for a folder whose files disagree (a weight of another
+        # shape, a missing tokenizer file): one line naming the folder
+        said = " ".join(str(err).split()) or type(err).__name__  # torch puts the detail on later lines
+        raise ValueError(f"{folder}: the model cannot be loaded from its files ({said[:300]})") from None
     id2label = model.id2label if isinstance(getattr(model, "id2label", None), dict) else model.config.id2label
     names = [id2label[i] for i in range(len(id2label))]
     # training_config.json keeps the label values' types (ints stay ints); config.json has strings

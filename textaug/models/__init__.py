@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .encoding import TextEncoder
 
 __all__ = ["KINDS", "ALIASES", "Built", "ModelKind", "kind_name", "get_kind", "kind_for_folder",
-           "require_model_folder", "looks_like_path", "HUB_ID_RE"]
+           "require_model_folder", "check_model_files", "looks_like_path", "HUB_ID_RE"]
 
 #: kind name -> module that defines ``KIND`` (imported on first use).
 KINDS = {
@@ -128,3 +128,36 @@ def require_model_folder(source: str | os.PathLike) -> Path:
     if not (path / "config.json").is_file():
         raise ValueError(f"{source} is not a model folder: it has no config.json")
     return path
+
+
+#: Weight files a model folder may hold, in the order they are looked for: textaug and recent
+#: transformers write the first; sharded and older checkpoints the others.
+_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
+def check_model_files(folder: Path) -> dict[str, Any]:
+    """The folder's config.json as a dict, after checking what can be checked without building
+    the model: config.json is a JSON object, a weights file exists, and a safetensors file is
+    whole (its header parses and covers the file). A ValueError naming the folder and the file
+    otherwise, so a damaged folder never fails deep inside torch."""
+    import json
+
+    config_path = folder / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{config_path}: not valid JSON ({err}); the model folder is damaged") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{config_path}: not a model configuration (a JSON object)")
+    weights = next((folder / name for name in _WEIGHT_FILES if (folder / name).is_file()), None)
+    if weights is None:
+        raise ValueError(f"{folder}: no weights file ({_WEIGHT_FILES[0]}); the model folder is incomplete")
+    if weights.name == "model.safetensors":
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(weights), framework="pt") as handle:
+                handle.keys()
+        except (SafetensorError, OSError) as err:
+            raise ValueError(f"{weights}: truncated or not a safetensors file ({str(err).splitlines()[0]})") from None
+    return config

@@ -15,7 +15,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 from . import Built
 from .encoding import VocabEncoder
-from .vectors import WordVocab, build_vocab, describe_vectors, require_vectors
+from .vectors import VOCAB_FILE, WordVocab, build_vocab, describe_vectors, require_vectors
 
 if TYPE_CHECKING:
     from ..config import TrainConfig
@@ -66,8 +66,16 @@ class StaticVectorsKind:
         return Built(model, VocabEncoder(vocab, config.max_length), [pretrained], head, provenance)
 
     def load(self, folder: Path, max_length: int):
-        model = self.model_class.from_pretrained(folder)
-        return model, VocabEncoder(WordVocab.load(folder), max_length)
+        vocabulary = folder / VOCAB_FILE
+        if not vocabulary.is_file():
+            raise ValueError(f"{folder}: no {VOCAB_FILE} (the word vocabulary of a {self.name} model)")
+        # strict: a weight the file lacks is an error, not a randomly initialised layer
+        model = self.model_class.from_pretrained(folder, strict=True)
+        vocab = WordVocab.load(folder)
+        if len(vocab.tokens) != model.embedding.num_embeddings:
+            raise ValueError(f"{folder}: {VOCAB_FILE} has {len(vocab.tokens):,} words where the weights have "
+                             f"{model.embedding.num_embeddings:,} rows")
+        return model, VocabEncoder(vocab, max_length)
 
     def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:
         return f"{self.summary} over {provenance.get('vectors')} ({provenance.get('vocab_size', 0):,} words)"

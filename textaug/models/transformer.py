@@ -4,6 +4,8 @@ packaged all-MiniLM-L6-v2), its layers split into groups for the transfer strate
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,53 @@ if TYPE_CHECKING:
 __all__ = ["check_model_source", "load_transformer", "transformer_layer_groups", "first_token_head", "KIND"]
 
 
+#: Files of which a saved tokenizer has at least one.
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "spiece.model",
+                    "sentencepiece.bpe.model", "tokenizer.model")
+
+
+@contextmanager
+def _transformers_quiet() -> Iterator[None]:
+    """transformers' logging at errors only and its progress bars off, restored after."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _check_weight_shapes(folder: Path) -> None:
+    """Every weight of the folder's safetensors file has the shape its config.json implies (found on
+    a skeleton built on the meta device, which allocates nothing); a ValueError naming the first
+    that does not. transformers itself only says to look at a report."""
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        return
+    try:
+        with _transformers_quiet(), torch.device("meta"):
+            skeleton = AutoModelForSequenceClassification.from_config(AutoConfig.from_pretrained(folder))
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"{folder}/config.json: not a configuration transformers can build "
+                         f"({str(err).strip().splitlines()[0]})") from None
+    expected = {name: tuple(tensor.shape) for name, tensor in skeleton.state_dict().items()}
+    with safe_open(str(weights), framework="pt") as handle:
+        for name in handle.keys():
+            shape = tuple(handle.get_slice(name).get_shape())
+            if name in expected and shape != expected[name]:
+                raise ValueError(f"{weights}: {name} has shape {list(shape)} where config.json implies "
+                                 f"{list(expected[name])}")
+
+
 def check_model_source(source: str) -> None:
     """Fail early, naming the problem, for a local path that is not a model folder.
 
@@ -33,25 +82,19 @@ def check_model_source(source: str) -> None:
 def load_transformer(source: str, labels: "Sequence[str]"):
     """(model, tokenizer) with a fresh classification head for ``labels``; names land in the config."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
     id2label = dict(enumerate(labels))
     label2id = {name: i for i, name in id2label.items()}
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()  # "newly initialized weights: classifier" is the point here
-    hf_logging.disable_progress_bar()
+    # "newly initialized weights: classifier" is the point here
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=len(labels), id2label=id2label, label2id=label2id,
-            ignore_mismatched_sizes=True,  # a checkpoint that already has a head of another size
-        )
-        tokenizer = AutoTokenizer.from_pretrained(source)
+        with _transformers_quiet():
+            model = AutoModelForSequenceClassification.from_pretrained(
+                source, num_labels=len(labels), id2label=id2label, label2id=label2id,
+                ignore_mismatched_sizes=True,  # a checkpoint that already has a head of another size
+            )
+            tokenizer = AutoTokenizer.from_pretrained(source)
     except OSError as err:  # offline without the files, a typo in a hub id, a broken folder
         raise ValueError(f"cannot load model {source!r}: {str(err).splitlines()[0]}") from err
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
     model.config.problem_type = "single_label_classification"
     return model, tokenizer
 
@@ -136,11 +179,25 @@ class TransformerKind:
     def load(self, folder: Path, max_length: int):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        _check_weight_shapes(folder)
         try:
-            model = AutoModelForSequenceClassification.from_pretrained(folder)
-            tokenizer = AutoTokenizer.from_pretrained(folder)
-        except (OSError, ValueError) as err:
-            raise ValueError(f"cannot load the model in {folder}: {str(err).splitlines()[0]}") from err
+            with _transformers_quiet():  # its load report would be a second, longer account of the error below
+                model, info = AutoModelForSequenceClassification.from_pretrained(folder, output_loading_info=True)
+                tokenizer = AutoTokenizer.from_pretrained(folder)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise ValueError(f"{folder}: the model cannot be loaded ({str(err).strip().splitlines()[0]})") from err
+        # transformers builds an empty-vocabulary tokenizer when the folder has none of its files:
+        # every word would be [UNK], silently
+        if not any((folder / name).is_file() for name in _TOKENIZER_FILES) or len(tokenizer) < 10:
+            raise ValueError(f"{folder}: no tokenizer files ({', '.join(_TOKENIZER_FILES[:2])}, ...); "
+                             "the model folder is incomplete")
+        # transformers fills weights the file lacks (or has in another shape) with random values
+        # and only logs it: for a trained classifier that is a damaged folder, not a model
+        for problem in ("missing_keys", "mismatched_keys"):
+            if info.get(problem):
+                first = sorted(map(str, info[problem]))[0]
+                raise ValueError(f"{folder}: the weights file does not fit config.json ({len(info[problem])} "
+                                 f"{problem.replace('_keys', '')} weight(s), first {first})")
         return model, TokenizerEncoder(tokenizer, max_length)
 
     def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:

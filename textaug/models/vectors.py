@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["PAD", "UNK", "NAMED_VECTORS", "WordVocab", "tokenize_words", "require_vectors", "describe_vectors",
+__all__ = ["VOCAB_FILE", "PAD", "UNK", "NAMED_VECTORS", "WordVocab", "tokenize_words", "require_vectors", "describe_vectors",
            "load_vectors", "build_vocab", "murmurhash64a"]
 
 #: Vectors that install from packages, by the name ``--vectors`` takes (None: the first).
@@ -31,6 +31,10 @@ PAD, UNK = "<pad>", "<unk>"
 # GloVe 6B was trained on lower-cased, Stanford-tokenized text: clitics are split off
 # ("don't" -> "do" "n't", "film's" -> "film" "'s") and punctuation marks are tokens of their own.
 _WORD_RE = re.compile(r"\w+(?=n't)|n't|'\w+|\w+|[^\w\s]")
+
+
+#: The vocabulary of a static-vector model folder: a JSON list of words, row i of the embedding.
+VOCAB_FILE = "vocab.json"
 
 
 def tokenize_words(text: str) -> list[str]:
@@ -67,11 +71,18 @@ class WordVocab:
         return ids or [1]
 
     def save(self, folder: str | os.PathLike) -> None:
-        Path(folder, "vocab.json").write_text(json.dumps(list(self.tokens), ensure_ascii=False), encoding="utf-8")
+        Path(folder, VOCAB_FILE).write_text(json.dumps(list(self.tokens), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "WordVocab":
-        return cls(tuple(json.loads(Path(folder, "vocab.json").read_text(encoding="utf-8"))))
+        path = Path(folder, VOCAB_FILE)
+        try:
+            tokens = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path}: not valid JSON ({err}); the model folder is damaged") from None
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise ValueError(f"{path}: not a vocabulary (a JSON list of words)")
+        return cls(tuple(tokens))
 
 
 def _read_text_vectors(path: Path, wanted: set[str], budget: int) -> tuple[list[str], np.ndarray]:

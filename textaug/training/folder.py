@@ -92,4 +92,12 @@ def save_training_curves(path: Path, history: list[dict[str, Any]], metric: str,
 def read_training_info(folder: Path) -> dict[str, Any]:
     """training_config.json of a model folder ({} for a plain transformers checkpoint)."""
     path = folder / TRAINING_CONFIG_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not valid JSON ({err}); the model folder is damaged") from None
+    if not isinstance(info, dict):
+        raise ValueError(f"{path}: not a textaug training record (a JSON object)")
+    return info

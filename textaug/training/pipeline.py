@@ -181,6 +181,7 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     from .data import encode_rows, load_unlabeled, prepare_data
     from .evaluation import evaluate
     from .fit import fit, read_resume_state
+    from ..atomic import atomic_folder
     from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
                          save_training_curves)
     if eval_dataset is not None:
@@ -276,12 +277,14 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
         }
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
-            output_dir.mkdir(parents=True, exist_ok=True)
-            training["curves"] = TRAINING_CURVES_FILE if save_training_curves(
-                output_dir / TRAINING_CURVES_FILE, result.history, config.metric,
-                result.selected_step if result.validation is not None else None) else None
-            save_model_folder(output_dir, model, built.encoder, training, record.to_dict(),
-                              build_model_card(config, training, record))
+            # Written into a staging folder and moved in at the end: Ctrl-C while saving leaves the
+            # folder as it was (an earlier model stays whole), never a new config with old weights.
+            with atomic_folder(output_dir) as staging:
+                training["curves"] = TRAINING_CURVES_FILE if save_training_curves(
+                    staging / TRAINING_CURVES_FILE, result.history, config.metric,
+                    result.selected_step if result.validation is not None else None) else None
+                save_model_folder(staging, model, built.encoder, training, record.to_dict(),
+                                  build_model_card(config, training, record))
             if not config.keep_checkpoints:
                 import shutil
 
