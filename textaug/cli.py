@@ -184,7 +184,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="tune's candidates (default: none, EDA alpha 0.1 x 8 and AEDA x 4)")
     demo.add_argument("--tune-minutes", type=float, default=None, help="tune's time budget in minutes")
     _add_config_options(demo, skip=("train", "validation", "test", "eval", "train_split", "validation_split",
-                                    "test_split", "header", "text_column", "label_column", "dataset_name",
+                                    "test_split", "header", "text_column", "label_column", "labels_are_classes", "dataset_name",
                                     "validation_fraction", "train_samples", "augment", "unlabeled",
                                     "unlabeled_split"))
     # Rotten Tomatoes snippets are short: 64 tokens keep all but a handful whole. The step budget
@@ -266,6 +266,11 @@ def _cmd_augment(args) -> int:
     save_table(out, args.output)
     print(f"wrote {args.output}")
     print(_closing_line(len(ds), len(out), seconds))
+    from .augment.dataset import describe_unchanged
+
+    unchanged = describe_unchanged(out)
+    if unchanged:
+        print(unchanged)
     if args.filters:
         import json
 

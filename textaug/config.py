@@ -73,6 +73,9 @@ class TrainConfig:
     header: bool = field(default=True, metadata=_help("csv/tsv files have a header row (--no-header: columns are label, text)"))
     text_column: str = field(default="text", metadata=_help("column holding the texts"))
     label_column: str = field(default="label", metadata=_help("column holding the labels"))
+    labels_are_classes: bool = field(default=False, metadata=_help(
+        "train on labels that look like a regression target (fractional numbers, or distinct labels for more "
+        "than half of the rows) as classes; refused without it"))
     dataset_name: str | None = field(default=None, metadata=_help(
         "dataset name for the model card; listed in its `datasets` when it looks like a hub id "
         "(default: the training data's hub id, or its file name)"))

@@ -11,7 +11,12 @@ from .base import AUG_OP, AUG_SOURCE, Augmenter
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["augment_dataset", "check_text_column", "label_budgets"]
+__all__ = ["augment_dataset", "check_text_column", "label_budgets", "AUGMENTATION_STATS", "augmentation_stats",
+           "describe_unchanged"]
+
+#: The key in an augmented dataset's ``info.description`` (JSON) under which the rows each
+#: operation made, and how many of them equal their source text, are kept.
+AUGMENTATION_STATS = "textaug_augmentation"
 
 
 def check_text_column(ds: "Dataset", column: str) -> None:
@@ -121,8 +126,10 @@ def augment_dataset(
     kw = {"num_proc": num_proc, "batch_size": batch_size, "load_from_cache_file": load_from_cache_file, "desc": desc}
     if balance or n_aug_per_label is not None:
         budgets = label_budgets(ds, aug.n_aug, label_column, balance=balance, per_label=n_aug_per_label)
-        return _with_filter_stats(_augment_per_label(ds, aug, budgets, label_column, **kw))
-    return _with_filter_stats(_map(ds, aug, aug, **kw))
+        out = _with_filter_stats(_augment_per_label(ds, aug, budgets, label_column, **kw))
+    else:
+        out = _with_filter_stats(_map(ds, aug, aug, **kw))
+    return _with_unchanged_counts(out, ds, aug.column)
 
 
 def _features(ds: "Dataset", aug: Augmenter):
@@ -175,12 +182,11 @@ def _with_filter_stats(out: "Dataset") -> "Dataset":
 
     if FILTER_STATS not in out.column_names:
         return out
-    import json
     import logging
 
     stats = merge_filter_stats(out[FILTER_STATS])
     out = out.remove_columns(FILTER_STATS)
-    out.info.description = json.dumps({"textaug_filter_stats": stats})
+    _describe_in_info(out, "textaug_filter_stats", stats)
     logging.getLogger(__name__).info("filters: %s", stats)
     return out
 
@@ -211,3 +217,60 @@ def _augment_per_label(ds: "Dataset", aug: Augmenter, budgets: dict[Any, int], l
         parts.append(part)
     # Arrow's sort is stable: each source row's original and outputs stay together, in order
     return concatenate_datasets(parts).sort(AUG_SOURCE)
+
+
+def _describe_in_info(ds: "Dataset", key: str, value: Any) -> None:
+    """``value`` under ``key`` in the JSON object that ``ds.info.description`` holds."""
+    import json
+
+    try:
+        described = json.loads(ds.info.description or "{}")
+    except json.JSONDecodeError:
+        described = None
+    if not isinstance(described, dict):  # a hub dataset's own description, kept beside
+        described = {"description": ds.info.description} if ds.info.description else {}
+    described[key] = value
+    ds.info.description = json.dumps(described)
+
+
+def _with_unchanged_counts(out: "Dataset", source: "Dataset", column: str) -> "Dataset":
+    """Per operation, the rows it made and how many of them equal their source text, into
+    ``info.description``: an augmenter with nothing to work on (a script its resources do not
+    cover, a one-word text) passes texts through tagged with its operation, and this says so."""
+    from collections import Counter
+
+    texts = source[column]
+    made, unchanged = Counter(), Counter()
+    for batch in out.select_columns([column, AUG_OP, AUG_SOURCE]).iter(batch_size=10_000):
+        for text, op, row in zip(batch[column], batch[AUG_OP], batch[AUG_SOURCE]):
+            if op == "original":
+                continue
+            made[op] += 1
+            unchanged[op] += text == texts[row]
+    _describe_in_info(out, AUGMENTATION_STATS,
+                      {"by_operation": {op: {"rows": made[op], "unchanged": unchanged[op]} for op in sorted(made)}})
+    return out
+
+
+def augmentation_stats(ds: "Dataset") -> dict[str, dict[str, int]]:
+    """{operation: {"rows": made, "unchanged": equal to their source}} of a dataset
+    :func:`augment_dataset` returned ({} for any other)."""
+    import json
+
+    try:
+        described = json.loads(ds.info.description or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return (described.get(AUGMENTATION_STATS) or {}).get("by_operation", {}) if isinstance(described, dict) else {}
+
+
+def describe_unchanged(ds: "Dataset") -> str | None:
+    """One line for the summary when some augmented rows equal their source, else None."""
+    stats = augmentation_stats(ds)
+    total = sum(s["rows"] for s in stats.values())
+    same = sum(s["unchanged"] for s in stats.values())
+    if not same:
+        return None
+    parts = ", ".join(f"{op} {s['unchanged']:,} of {s['rows']:,}" for op, s in stats.items() if s["unchanged"])
+    return (f"unchanged: {same:,} of {total:,} augmented rows equal their source text ({parts}); "
+            "the augmenter had nothing to change in them")

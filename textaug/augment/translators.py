@@ -49,10 +49,20 @@ def apertium_modes() -> set[str]:
     return set(listed.stdout.split())
 
 
-def apertium_missing(what: str, pivot: str | None = None) -> ResourceNotFoundError:
-    package = APERTIUM_PACKAGES.get(pivot or "", "apertium-eng-<pivot>")
-    return ResourceNotFoundError(f"{what}: install the Debian packages `apertium {package}` "
-                                 f"(apt-get install apertium {package})")
+def apertium_missing(what: str, pivot: str | None = None, source: str = "eng") -> ResourceNotFoundError:
+    """The error for a missing apertium or pair: the package to install where it is known (else how
+    to find it), and the round trips that are installed, so another pivot can be chosen."""
+    modes = apertium_modes()
+    pivots = sorted({m.split("-")[1] for m in modes if m.startswith(f"{source}-") and
+                     f"{m.split('-')[1]}-{source}" in modes})
+    installed = (f"; pivots installed for {source}: {', '.join(pivots)}" if pivots
+                 else "; no pair is installed" if shutil.which("apertium") else "")
+    if pivot in APERTIUM_PACKAGES:
+        package = APERTIUM_PACKAGES[pivot]
+        fix = f"apt-get install apertium {package}"
+    else:
+        fix = f"find the Debian package of the {source}-{pivot} pair with `apt-cache search apertium {pivot}`"
+    return ResourceNotFoundError(f"{what}: {fix}{installed}")
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ class Apertium:
         for pivot in pivots:
             for mode in (f"{source}-{pivot}", f"{pivot}-{source}"):
                 if mode not in modes:
-                    raise apertium_missing(f"the apertium mode {mode} is not installed", pivot)
+                    raise apertium_missing(f"the apertium mode {mode} is not installed", pivot, source)
 
     def _run(self, mode: str, lines: list[str]) -> list[str]:
         try:

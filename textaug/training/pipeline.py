@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..augment.dataset import augmentation_stats, describe_unchanged
 from ..config import TrainConfig
 from .record import RunRecord, Scores, Selection, TrainingFacts
 
@@ -217,6 +218,8 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     set_seed(config.seed)
     say = (lambda *args: None) if quiet else accelerator.print
     augmenter, train_rows = _augment(config, data.train, accelerator)
+    if augmenter is not None and describe_unchanged(train_rows):
+        say(describe_unchanged(train_rows))
 
     # 3. The model, and every role encoded by it.
     built = kind.build(config, data.label_names, train_rows["text"])
@@ -269,7 +272,8 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
             "kind": kind.name,
             "objective": objective.config(),
             "augmentation": None if augmenter is None else {"recipe": config.augment, "tags": augmenter_tags(augmenter),
-                                                             **augmenter.config()},
+                                                             **augmenter.config(),
+                                                             "rows_by_operation": augmentation_stats(train_rows)},
             "model": built.provenance,
             "data": {"described": data.described, "hub_ids": data.hub_ids},
             "versions": framework_versions(),
