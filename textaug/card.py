@@ -104,6 +104,9 @@ _OBJECTIVE_PHRASES = {
     "feature-space": " (feature-space augmentation: noise on and same-class interpolation between pooled features)",
     "consistency": " (consistency training, UDA: supervised loss plus a KL term between predictions on an "
                    "example and on its augmented copy)",
+    "contrastive": " (the contrastive stage, as SetFit: the mean-pooled encoder trained on pairs of training rows, "
+                   "same label close and different labels apart, a row's own augmented copies among its positives; "
+                   "then a logistic-regression head fitted on the frozen embeddings)",
 }
 
 

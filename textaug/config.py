@@ -9,7 +9,7 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "MixLayer", "TSA", "TrainConfig", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
+__all__ = ["Strategy", "Select", "MixLayer", "TSA", "ContrastiveLoss", "TrainConfig", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
@@ -48,6 +48,17 @@ class TSA(str, Enum):
     EXP = "exp"  # late: most of the supervised signal held back until the end
     LOG = "log"  # early
     NONE = "none"
+
+
+class ContrastiveLoss(str, Enum):
+    """The pair loss of the contrastive stage (see :mod:`textaug.training.contrastive`)."""
+
+    COSINE = "cosine"  # SetFit's: (cos(u, v) - target)^2 over positive and negative pairs
+    SUPCON = "supcon"  # supervised contrastive (Khosla et al. 2020) over the batch, positives only drawn
+
+
+#: The learning rate of the contrastive stage when ``lr`` is unset: SetFit's body learning rate.
+CONTRASTIVE_LR = 2e-5
 
 
 def _help(text: str, **extra: Any) -> dict[str, Any]:
@@ -139,6 +150,18 @@ class TrainConfig:
     unlabeled_ratio: int = field(default=3, metadata=_help(
         "consistency training: unlabeled examples per labeled example in each step"))
 
+    contrastive: bool = field(default=False, metadata=_help(
+        "transformers: the contrastive stage (SetFit's method) instead of cross-entropy: the mean-pooled encoder "
+        "trained on pairs of training rows (same label close, different labels apart; a row's own augmented "
+        "copies as extra positives), then a logistic-regression head on the frozen embeddings; a fixed pair "
+        "budget, the last weights kept"))
+    contrastive_pairs: int = field(default=20, metadata=_help(
+        "contrastive: partners drawn per training row, one per pass (the stage's budget; --max-steps overrides)"))
+    contrastive_loss: ContrastiveLoss = field(default=ContrastiveLoss.COSINE, metadata=_help(
+        "contrastive: cosine (SetFit's pair loss, positives and negatives) or supcon (supervised contrastive "
+        "over the batch)"))
+    contrastive_temperature: float = field(default=0.07, metadata=_help("contrastive with supcon: the temperature"))
+
     strategy: Strategy = field(default=Strategy.FINETUNE, metadata=_help("finetune, feature-extraction or gradual"))
     unfreeze_per_epoch: int = field(default=2, metadata=_help("gradual: pretrained layer groups unfrozen per epoch"))
     layer_lr_decay: float = field(default=1.0, metadata=_help(
@@ -184,7 +207,8 @@ class TrainConfig:
             warnings.warn("`eval`/--eval is deprecated: it is an alias of `test`/--test (evaluated once, reported); "
                           "checkpoints are selected on `validation`", FutureWarning, stacklevel=3)
             self.test, self.eval = self.eval, None
-        for name, enum in (("strategy", Strategy), ("select", Select), ("mixup_layer", MixLayer), ("tsa", TSA)):
+        for name, enum in (("strategy", Strategy), ("select", Select), ("mixup_layer", MixLayer), ("tsa", TSA),
+                           ("contrastive_loss", ContrastiveLoss)):
             try:
                 setattr(self, name, enum(getattr(self, name)))
             except ValueError:
@@ -200,7 +224,7 @@ class TrainConfig:
             raise ValueError(f"max_length must be at least 8, got {self.max_length}")
         minimums = {"epochs": 1, "max_steps": 1, "batch_size": 1, "eval_batch_size": 1, "grad_accum": 1, "n_aug": 1,
                     "checkpoint_steps": 1, "unfreeze_per_epoch": 1, "lstm_hidden": 1, "vocab_budget": 0,
-                    "cnn_filters": 1, "cnn_width": 1, "cnn_dense": 1, "patience": 0}
+                    "cnn_filters": 1, "cnn_width": 1, "cnn_dense": 1, "patience": 0, "contrastive_pairs": 1}
         for name, minimum in minimums.items():
             if getattr(self, name) is not None and getattr(self, name) < minimum:
                 raise ValueError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
@@ -227,6 +251,7 @@ class TrainConfig:
             raise ValueError("patience stops early on validation; with select=last the whole budget is trained")
         self._check_training_objective()
         self._check_consistency()
+        self._check_contrastive()
         if self.vectors is not None and self.kind == "transformer":
             raise ValueError(f"vectors apply to the static-vector models (lstm-glove, cnn-glove), not {self.model!r}")
 
@@ -250,6 +275,32 @@ class TrainConfig:
             if self.mixup is not None and self.mixup_layer is MixLayer.INPUT:
                 raise ValueError("with cache_features the word embeddings are not run in training: "
                                  "use mixup_layer pooled")
+
+    def _check_contrastive(self) -> None:
+        if not self.contrastive_temperature > 0:
+            raise ValueError(f"contrastive_temperature must be positive, got {self.contrastive_temperature}")
+        if not self.contrastive:
+            return
+        if self.kind != "transformer":
+            raise ValueError(f"the contrastive stage trains a transformer's sentence embedding; {self.model!r} is "
+                             "not a transformer (use minilm or a hub id / folder)")
+        others = [name for name, on in (("mixup", self.mixup is not None), ("feature_noise", self.feature_noise),
+                                        ("feature_interpolate", self.feature_interpolate),
+                                        ("consistency", self.consistency), ("cache_features", self.cache_features))
+                  if on]
+        if others:
+            raise ValueError(f"the contrastive stage is its own objective: leave {', '.join(others)} off")
+        if self.strategy is not Strategy.FINETUNE:
+            raise ValueError(f"the contrastive stage trains the encoder: strategy {self.strategy.value!r} "
+                             "does not apply (leave it at finetune)")
+        if self.epochs is not None:
+            raise ValueError("the contrastive stage's budget is contrastive_pairs (partners per row, one per "
+                             "pass) or max_steps, not epochs")
+        if self.patience:
+            raise ValueError("the contrastive stage trains a fixed pair budget and keeps the last weights: "
+                             "patience does not apply")
+        # no validation metric exists before the head is fitted, so nothing can select a checkpoint
+        self.select = Select.LAST
 
     def _check_consistency(self) -> None:
         if self.consistency < 0:
@@ -286,12 +337,16 @@ class TrainConfig:
     def learning_rate(self) -> float:
         from .models import get_kind
 
-        return self.lr if self.lr is not None else get_kind(self.kind).default_lr
+        if self.lr is not None:
+            return self.lr
+        return CONTRASTIVE_LR if self.contrastive else get_kind(self.kind).default_lr
 
     @property
     def num_epochs(self) -> int:
         from .models import get_kind
 
+        if self.contrastive:  # one partner per row per pass
+            return self.contrastive_pairs
         return self.epochs if self.epochs is not None else get_kind(self.kind).default_epochs
 
     @property

@@ -14,6 +14,7 @@ from torch import nn
 
 from . import Built, looks_like_path, require_model_folder
 from .encoding import TokenizerEncoder
+from .pooling import build_mean_pooling, is_mean_pooling, load_mean_pooling
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -99,6 +100,27 @@ def load_transformer(source: str, labels: "Sequence[str]"):
     return model, tokenizer
 
 
+def load_mean_pooling_transformer(source: str, labels: "Sequence[str]"):
+    """(a :class:`~textaug.models.pooling.MeanPoolingClassifier` on ``source``'s encoder, tokenizer)."""
+    from transformers import AutoTokenizer
+
+    try:
+        with _transformers_quiet():
+            model = build_mean_pooling(source, list(labels))
+            tokenizer = AutoTokenizer.from_pretrained(source)
+    except OSError as err:
+        raise ValueError(f"cannot load model {source!r}: {str(err).splitlines()[0]}") from err
+    return model, tokenizer
+
+
+def _require_tokenizer(folder: Path, tokenizer) -> None:
+    # transformers builds an empty-vocabulary tokenizer when the folder has none of its files:
+    # every word would be [UNK], silently
+    if not any((folder / name).is_file() for name in _TOKENIZER_FILES) or len(tokenizer) < 10:
+        raise ValueError(f"{folder}: no tokenizer files ({', '.join(_TOKENIZER_FILES[:2])}, ...); "
+                         "the model folder is incomplete")
+
+
 def transformer_layer_groups(model: nn.Module) -> tuple[list[list[nn.Parameter]], list[nn.Parameter]]:
     """(pretrained parameter groups bottom to top: embeddings, layer 0 .. layer n-1), head parameters.
 
@@ -163,7 +185,10 @@ class TransformerKind:
         from ..resources import resolve_model
 
         source = resolve_model(config.model)
-        model, tokenizer = load_transformer(source, labels)
+        if config.contrastive:  # the sentence embedding SetFit trains: the mean of the token states
+            model, tokenizer = load_mean_pooling_transformer(source, labels)
+        else:
+            model, tokenizer = load_transformer(source, labels)
         try:
             groups, head = transformer_layer_groups(model)
         except ValueError:
@@ -177,8 +202,16 @@ class TransformerKind:
         return first_token_head(model)
 
     def load(self, folder: Path, max_length: int):
+        import json
+
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        if is_mean_pooling(json.loads((folder / "config.json").read_text(encoding="utf-8"))):
+            model = load_mean_pooling(folder)
+            with _transformers_quiet():
+                tokenizer = AutoTokenizer.from_pretrained(folder)
+            _require_tokenizer(folder, tokenizer)
+            return model, TokenizerEncoder(tokenizer, max_length)
         _check_weight_shapes(folder)
         try:
             with _transformers_quiet():  # its load report would be a second, longer account of the error below
@@ -186,11 +219,7 @@ class TransformerKind:
                 tokenizer = AutoTokenizer.from_pretrained(folder)
         except (OSError, ValueError, RuntimeError) as err:
             raise ValueError(f"{folder}: the model cannot be loaded ({str(err).strip().splitlines()[0]})") from err
-        # transformers builds an empty-vocabulary tokenizer when the folder has none of its files:
-        # every word would be [UNK], silently
-        if not any((folder / name).is_file() for name in _TOKENIZER_FILES) or len(tokenizer) < 10:
-            raise ValueError(f"{folder}: no tokenizer files ({', '.join(_TOKENIZER_FILES[:2])}, ...); "
-                             "the model folder is incomplete")
+        _require_tokenizer(folder, tokenizer)
         # transformers fills weights the file lacks (or has in another shape) with random values
         # and only logs it: for a trained classifier that is a damaged folder, not a model
         for problem in ("missing_keys", "mismatched_keys"):
@@ -204,6 +233,9 @@ class TransformerKind:
         from ..card import base_model_info, public_name
 
         base, _ = base_model_info(config, provenance.get("source"))
+        if config.contrastive:
+            return (f"`{base or public_name(config.model)}` read by the mean of its token states, with a linear "
+                    "head (load it with `textaug.load`: plain transformers would read the first token)")
         return f"`{base or public_name(config.model)}` with a sequence-classification head"
 
 

@@ -90,11 +90,16 @@ def _asks_for_an_objective(config: TrainConfig) -> bool:
     return bool(config.mixup is not None or config.feature_noise or config.feature_interpolate or config.consistency)
 
 
-def _objective(config: TrainConfig, built, train_rows, augmenter, unlabeled) -> "Objective":
-    """The objective the config asks for: consistency training around cross-entropy, or the
-    supervised objective (cross-entropy, mixup, feature-space)."""
+def _objective(config: TrainConfig, built, train_rows, augmenter, unlabeled, encoded_train) -> "Objective":
+    """The objective the config asks for: the contrastive stage, consistency training around
+    cross-entropy, or the supervised objective (cross-entropy, mixup, feature-space)."""
     from .objectives import supervised_objective
 
+    if config.contrastive:
+        from .contrastive import Contrastive
+
+        return Contrastive(rows=encoded_train, pad_id=built.encoder.pad_id, loss=config.contrastive_loss,
+                           temperature=config.contrastive_temperature, pairs_per_row=config.contrastive_pairs)
     if not config.consistency:
         return supervised_objective(config)
     from .consistency import Consistency
@@ -124,6 +129,29 @@ def _cache_features(config: TrainConfig, kind, built, train_rows, validation_row
         f"{'' if validation_rows is None else f' and {len(validation_rows):,} validation'} rows "
         f"in {time.perf_counter() - began:.1f} s")
     return HeadOnFeatures(built.model, head), cached[0], cached[1]
+
+
+def _contrastive_head(config: TrainConfig, built, encoded_train, encoded_val, result, accelerator, names, say):
+    """Stage 2 of the contrastive stage: the head fitted on the frozen embeddings, then the
+    validation data (when given) evaluated once on the final model: with no head before this
+    point, nothing was selected on it."""
+    import time
+
+    from .batches import make_loader
+    from .contrastive import fit_logistic_head
+    from .evaluation import evaluate
+
+    began = time.perf_counter()
+    head = fit_logistic_head(built.model, encoded_train, pad_id=built.encoder.pad_id,
+                             batch_size=config.eval_batch_size, accelerator=accelerator, seed=config.seed)
+    say(f"contrastive stage: {result.global_step:,} pair steps, then a logistic-regression head on the "
+        f"embeddings of {head['rows']:,} training rows ({time.perf_counter() - began:.1f} s); the last weights kept")
+    if encoded_val is not None:
+        loader, _ = make_loader(encoded_val, config.eval_batch_size, built.encoder.pad_id, config.seed, shuffle=False)
+        result.validation = evaluate(accelerator, built.model, accelerator.prepare(loader), names)
+        if result.history and result.history[-1]["step"] == result.global_step:
+            result.history[-1].update({k: result.validation[k] for k in ("accuracy", "macro_f1", "loss")})
+    return head
 
 
 @contextlib.contextmanager
@@ -227,7 +255,12 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     encoded_val = (EncodedRows.from_dataset(encode_rows(data.validation, built.encoder, "tokenizing validation rows"))
                    if data.validation is not None else None)
 
-    objective = objective or _objective(config, built, train_rows, consistency_augmenter, unlabeled)
+    objective = objective or _objective(config, built, train_rows, consistency_augmenter, unlabeled, encoded_train)
+    if config.contrastive:
+        # stage 1 trains the encoder alone: the head is fitted after it, so it takes no gradient
+        # (and DDP sees no parameter without one)
+        for p in built.model.classifier.parameters():
+            p.requires_grad_(False)
     fit_model, fit_train, fit_val = built.model, encoded_train, encoded_val
     if config.cache_features:
         fit_model, fit_train, fit_val = _cache_features(config, kind, built, encoded_train, encoded_val, accelerator, say)
@@ -240,9 +273,12 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
         say(f"no checkpoint in {checkpoint_dir / 'last'}; starting from the beginning")
     result = fit(fit_model, fit_train, config=config, accelerator=accelerator, objective=objective,
                  groups=built.groups, head=built.head, pad_id=built.encoder.pad_id, names=data.label_names,
-                 validation_rows=fit_val, checkpoint_dir=checkpoint_dir, resume_state=resume_state,
-                 callbacks=callbacks, progress=not quiet)
+                 validation_rows=None if config.contrastive else fit_val, checkpoint_dir=checkpoint_dir,
+                 resume_state=resume_state, callbacks=callbacks, progress=not quiet)
     model = accelerator.unwrap_model(built.model)
+    head = None
+    if config.contrastive:
+        head = _contrastive_head(config, built, encoded_train, encoded_val, result, accelerator, data.label_names, say)
 
     # 5. The test data, once, on the kept weights: built only now, so it cannot touch training.
     test_scores = None
@@ -270,7 +306,7 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
             "config": config.to_dict(),
             "labels": data.labels,
             "kind": kind.name,
-            "objective": objective.config(),
+            "objective": {**objective.config(), **({"fitted_head": head} if head is not None else {})},
             "augmentation": None if augmenter is None else {"recipe": config.augment, "tags": augmenter_tags(augmenter),
                                                              **augmenter.config(),
                                                              "rows_by_operation": augmentation_stats(train_rows)},

