@@ -19,7 +19,7 @@ def trained(tiny_bert, sst2_small, tmp_path_factory):
     train_ds, eval_ds = sst2_small
     out = tmp_path_factory.mktemp("card") / "sst2-tiny"
     config = TrainConfig(model=tiny_bert, output_dir=str(out), epochs=1, batch_size=8, augment="eda", n_aug=1,
-                         dataset_name="sst2")
+                         dataset_name="sst2", validation_fraction=0.5)
     return train(config, train_dataset=train_ds, test_dataset=eval_ds)
 
 

@@ -21,11 +21,11 @@ def test_train_evaluate_predict(tiny_bert, sst2_files, tmp_path, capsys):
     assert main(["train", "--train", train_file, "--test", eval_file, "--no-header", "--model", tiny_bert,
                  "--augment", "eda", "--alpha", "0.1", "--n-aug", "2", "--strategy", "gradual", "--epochs", "2",
                  "--lr", "1e-3", "--batch-size", "8", "--max-length", "32", "--seed", "1",
-                 "--output-dir", str(out)]) == 0
+                 "--validation-fraction", "0.5", "--output-dir", str(out)]) == 0
     printed = capsys.readouterr()
-    assert "trained on 129 rows (43 original)" in printed.out and "macro-F1" in printed.out
+    assert "trained on 72 rows (24 original)" in printed.out and "macro-F1" in printed.out
     assert "TEST (eval.tsv; evaluated once, never used in training)" in printed.out
-    assert "validation (5 training rows held out before augmentation" in printed.out
+    assert "validation (24 training rows held out before augmentation" in printed.out
     assert "epoch 2/2" in printed.err and "loss=" in printed.err and "accuracy=" in printed.err  # the bar
     saved = json.loads((out / "training_config.json").read_text())["config"]
     assert saved["strategy"] == "gradual" and saved["seed"] == 1 and saved["max_length"] == 32
@@ -83,7 +83,7 @@ def test_eval_still_works_as_a_deprecated_alias_of_test(sst2_files, tmp_path, ca
     printed = capsys.readouterr()
     warnings = [line for line in printed.err.splitlines() if "deprecated" in line]
     assert warnings == [warnings[0]] and warnings[0].startswith("textaug: warning: `eval`/--eval is deprecated")
-    assert "trained on 86 rows (43 original)" in printed.out and "TEST (eval.tsv" in printed.out
+    assert "trained on 96 rows (48 original)" in printed.out and "TEST (eval.tsv" in printed.out
     assert json.loads((out / "metrics.json").read_text())["test"]["examples"] == 32
     card = (out / "README.md").read_text()
     assert "library_name: textaug" in card and "BiLSTM over GloVe 6B 50-d" in card

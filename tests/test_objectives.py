@@ -183,7 +183,7 @@ def tiny_bert_no_dropout(tiny_bert, tmp_path_factory):
 @pytest.mark.parametrize("options", [{}, {"feature_noise": 0.2}, {"mixup": 0.4, "mixup_layer": "pooled"}])
 def test_cached_features_train_the_same_head_as_the_uncached_path(tiny_bert_no_dropout, sst2_small, tmp_path, options):
     train_ds, test_ds = sst2_small
-    kw = {"strategy": "feature-extraction", "epochs": 3, "lr": 1e-2, **options}
+    kw = {"strategy": "feature-extraction", "epochs": 3, "lr": 1e-2, "validation_fraction": 0.5, **options}
     plain = train(tiny_config(tiny_bert_no_dropout, tmp_path / "a", **kw), train_dataset=train_ds, test_dataset=test_ds)
     cached = train(tiny_config(tiny_bert_no_dropout, tmp_path / "b", cache_features=True, **kw), train_dataset=train_ds,
                    test_dataset=test_ds)

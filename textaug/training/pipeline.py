@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..augment.dataset import augmentation_stats, describe_unchanged
-from ..config import TrainConfig
+from ..config import Select, TrainConfig
+from .budget import unvalidated_config
 from .record import RunRecord, Scores, Selection, TrainingFacts
 
 if TYPE_CHECKING:
@@ -227,10 +228,15 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     kind = get_kind(config.kind)
     kind.check(config)
     checkpoint_dir = output_dir / CHECKPOINTS_DIR if output_dir is not None else None
-    resume_state = read_resume_state(config, checkpoint_dir) if checkpoint_dir is not None else None
 
     # 2. Data in its three roles, checked; then the training rows alone are augmented.
     data = prepare_data(config, train_dataset, validation_dataset, test_dataset)
+    budget_note = None
+    if data.validation is None and config.select is Select.BEST:  # too few rows to carve validation from
+        config, budget_note = unvalidated_config(config, len(data.train), len(data.labels),
+                                                 objective_given=objective is not None)
+    # read after the data: a run too small to validate resumes under the configuration it trained with
+    resume_state = read_resume_state(config, checkpoint_dir) if checkpoint_dir is not None else None
     unlabeled = load_unlabeled(config, unlabeled_dataset) if config.consistency else None
     if unlabeled_dataset is not None and not config.consistency:
         raise ValueError("unlabeled data is used only by consistency training: set consistency (e.g. 1.0)")
@@ -245,6 +251,8 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
                               cpu=_launched_without_accelerator())
     set_seed(config.seed)
     say = (lambda *args: None) if quiet else accelerator.print
+    if budget_note is not None:
+        say(budget_note)
     augmenter, train_rows = _augment(config, data.train, accelerator)
     if augmenter is not None and describe_unchanged(train_rows):
         say(describe_unchanged(train_rows))
@@ -314,6 +322,7 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
             "data": {"described": data.described, "hub_ids": data.hub_ids},
             "versions": framework_versions(),
             **({"tuned": tuned} if tuned is not None else {}),
+            **({"unvalidated": budget_note} if budget_note is not None else {}),
         }
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
