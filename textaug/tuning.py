@@ -344,15 +344,16 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _fold_selection(config: TrainConfig, splits: Sequence[Split], classes: int) -> Select:
-    """The config's selection, or ``last`` where the smallest fold cannot spare a validation share
-    (the rule train() applies, checked here before any run instead of failing at the first)."""
+def _folds_unvalidated(config: TrainConfig, splits: Sequence[Split], classes: int) -> bool:
+    """Whether the smallest fold is too small to carve a validation share from: train() then
+    trains it without validation (training.budget), as it would the whole data at that size;
+    said before any run."""
     if config.select is not Select.BEST:
-        return config.select
+        return False
     from .training.data import validation_rows
 
     smallest = min(len(s.train) for s in splits)
-    return Select.LAST if validation_rows(smallest, classes, config.validation_fraction) is None else config.select
+    return validation_rows(smallest, classes, config.validation_fraction) is None
 
 
 def check_budget(max_minutes: float | None) -> None:
@@ -405,11 +406,11 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
     results = [CandidateResult(c) for c in chosen_list]
     planned = len(splits)
     log: list[str] = []
-    fold_select = _fold_selection(config, splits, len(data.labels))
-    if fold_select is not config.select:
+    if _folds_unvalidated(config, splits, len(data.labels)):
         smallest = min(len(s.train) for s in splits)
         line = (f"note: a fold's training part ({smallest} rows at the smallest) is too small to carve a validation "
-                f"share from for {len(data.labels)} classes: the fold runs keep their last weights (select last)")
+                f"share from for {len(data.labels)} classes: those fold runs train as train does at that size, a "
+                "fixed budget keeping the last weights (select last)")
         log.append(line)
         progress(line)
     progress(f"plan: {len(results)} candidates x {folds} folds x {repeats} repeat{'s' if repeats > 1 else ''} = "
@@ -437,9 +438,7 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
                 continue  # none did not run on this split: nothing to pair with
             run_config = TrainConfig.from_dict({**config.to_dict(), **r.candidate.options, "train": None,
                                                 "validation": None, "test": None, "train_samples": None,
-                                                "resume": False, "keep_checkpoints": False,
-                                                **({} if fold_select is config.select else
-                                                   {"select": fold_select.value, "patience": None})})
+                                                "resume": False, "keep_checkpoints": False})
             started = time.perf_counter()
             result = train(run_config, train_dataset=fold_train, test_dataset=held_out, quiet=True, save=False,
                            unlabeled_dataset=unlabeled_dataset if run_config.consistency else None)
