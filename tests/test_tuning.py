@@ -44,6 +44,8 @@ def test_folds_are_stratified_disjoint_and_keep_groups_together():
         assert all(all(j in held for j in range(3 * (i // 3), 3 * (i // 3) + 3)) for i in held)
     with pytest.raises(ValueError, match="too few for 5 stratified folds"):
         fold_indices([0] * 10 + [1] * 3, 5, seed=0)
+    with pytest.raises(ValueError, match="2 distinct value\\(s\\): too few for 3 folds.*--folds 2"):
+        fold_indices(labels, 3, seed=0, groups=[i % 2 for i in range(45)])
 
 
 def test_repeats_are_independent_splits_each_covering_every_row_once():

@@ -111,7 +111,11 @@ def fold_indices(labels: Sequence[int], folds: int, seed: int, groups: Sequence[
     if folds < 2:
         raise ValueError(f"folds must be at least 2, got {folds}")
     if smallest < folds:
-        raise ValueError(f"a class has {smallest} row(s): too few for {folds} stratified folds")
+        raise ValueError(f"a class has {smallest} row(s): too few for {folds} stratified folds (use --folds {max(smallest, 2)} "
+                         "or more rows)")
+    if groups is not None and len(set(groups)) < folds:
+        raise ValueError(f"the groups hold {len(set(groups))} distinct value(s): too few for {folds} folds, each of "
+                         f"which holds whole groups out (use --folds {max(len(set(groups)), 2)} or finer groups)")
     splitter = (StratifiedGroupKFold(folds, shuffle=True, random_state=seed) if groups is not None
                 else StratifiedKFold(folds, shuffle=True, random_state=seed))
     splits = splitter.split(np.zeros(len(y)), y, groups)
