@@ -349,3 +349,22 @@ def test_a_candidate_whose_tools_are_missing_is_refused_before_any_run(subj_240,
         tune(_lstm(tmp_path), train_dataset=subj_240, candidates=["backtranslate:pivots=fin"],
              progress=runs.append, on_run=lambda *a: runs.append(a))
     assert not runs, caught.value  # not even the plan: nothing trained
+
+
+def test_the_default_grid_holds_the_contrastive_stage_and_leaves_out_what_repeats_none_at_few_shot():
+    from textaug.tuning import _distinct_at_size
+
+    names = [c.name for c in default_candidates(TrainConfig(model="minilm"))]
+    assert "contrastive=true" in names and "contrastive=true,augment=eda:alpha=0.05,n_aug=4" in names
+    assert not any("contrastive" in c.name for c in default_candidates(TrainConfig(model="lstm-glove")))
+    assert not any("contrastive" in c.name for c in default_candidates(TrainConfig(model="minilm", epochs=3)))
+    lines: list[str] = []
+    grid = [parse_candidate(s) for s in ("none", "contrastive=true", "contrastive=true,augment=eda", "eda")]
+    # 12 rows of 2 classes per fold: none becomes the contrastive stage (training.budget)
+    kept = _distinct_at_size(TrainConfig(model="minilm"), grid, 12, 2, lines, lambda line: None)
+    # and eda, at plain cross-entropy, the contrastive stage with EDA copies
+    assert [c.name for c in kept] == ["none", "contrastive=true,augment=eda"]
+    assert lines == ["note: contrastive=true trains exactly as none at this size: left out",
+                     "note: eda trains exactly as contrastive=true,augment=eda at this size: left out"]
+    # at a size with plenty of rows per class the two differ
+    assert len(_distinct_at_size(TrainConfig(model="minilm"), grid, 1000, 2, [], lambda line: None)) == 4

@@ -34,6 +34,7 @@ TrainConfig options (``mixup=0.4,mixup_layer=pooled``; ``consistency=1.0``).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -97,6 +98,10 @@ def default_candidates(config: TrainConfig) -> list[Candidate]:
     except Exception:  # noqa: BLE001 - any missing tool: the candidate is left out, not the run
         pass
     specs += ["mixup=0.4,mixup_layer=pooled", "consistency=1.0"]
+    if config.kind == "transformer" and config.epochs is None and not config.patience:
+        # the contrastive stage alone and with EDA copies as extra positives (its budget is its
+        # pairs per row, so a base config fixing epochs or patience cannot run it)
+        specs += ["contrastive=true", "contrastive=true,augment=eda:alpha=0.05,n_aug=4"]
     return [parse_candidate(s) for s in specs]
 
 
@@ -360,6 +365,30 @@ def _folds_unvalidated(config: TrainConfig, splits: Sequence[Split], classes: in
     return validation_rows(smallest, classes, config.validation_fraction) is None
 
 
+def _distinct_at_size(config: TrainConfig, candidates: list[Candidate], rows: int, classes: int,
+                      log: list[str], progress: Callable[[str], None]) -> list[Candidate]:
+    """The candidates less those that train exactly as an earlier one at a size too small to
+    validate (e.g. none becomes the contrastive stage at few-shot sizes: contrastive=true then
+    repeats it), each left out with a line."""
+    from .training.budget import unvalidated_config
+
+    kept: list[Candidate] = []
+    seen: dict[str, str] = {}
+    for c in candidates:
+        candidate_config = TrainConfig.from_dict({**config.to_dict(), **c.options})
+        if candidate_config.select is Select.BEST:
+            candidate_config = unvalidated_config(candidate_config, rows, classes, objective_given=False)[0]
+        key = json.dumps(candidate_config.to_dict(), sort_keys=True, default=str)
+        if key in seen:
+            line = f"note: {c.name} trains exactly as {seen[key]} at this size: left out"
+            log.append(line)
+            progress(line)
+            continue
+        seen[key] = c.name
+        kept.append(c)
+    return kept
+
+
 def check_budget(max_minutes: float | None) -> None:
     if max_minutes is not None and not max_minutes > 0:
         raise ValueError(f"max_minutes must be above 0, got {max_minutes}")
@@ -407,9 +436,12 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
     # one held-out row's worth of score: the floor of the differences' sd (exact ties are not certainty)
     resolution = 1 / max(len(s.held_out) for s in splits)
     metric = config.metric if config.metric in ("accuracy", "macro_f1") else "accuracy"
+    log: list[str] = []
+    if _folds_unvalidated(config, splits, len(data.labels)):
+        chosen_list = _distinct_at_size(config, chosen_list, min(len(s.train) for s in splits), len(data.labels),
+                                        log, progress)
     results = [CandidateResult(c) for c in chosen_list]
     planned = len(splits)
-    log: list[str] = []
     if _folds_unvalidated(config, splits, len(data.labels)):
         smallest = min(len(s.train) for s in splits)
         line = (f"note: a fold's training part ({smallest} rows at the smallest) is too small to carve a validation "
