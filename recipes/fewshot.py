@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if not runs:
         raise SystemExit("no runs")
     minutes = sum(float(r["seconds"]) for r in runs) / 60
-    header = (f"Few-shot test accuracy % (mean ± sd over seeds, n runs) on {Path(encoder_path).name}; K rows per "
+    header = (f"Few-shot test accuracy % (mean ± sd over seeds, n runs) on {args.model or 'minilm (the packaged all-MiniLM-L6-v2)'}; K rows per "
               f"class drawn per seed and shared by every condition; fixed budgets, last weights, no selection "
               f"(finetune {FINETUNE_STEPS} steps; contrastive {args.pairs} partners per original row; SetFit "
               f"num_iterations {args.num_iterations}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`; differences against "
