@@ -6,6 +6,8 @@ against SetFit, at K labelled rows per class, on the same K-per-class draws.
     python recipes/fewshot.py --data-dir ../shared/data/eda --task trec sst2 --k 8 16 --seeds 0 1 2 \\
         --conditions finetune contrastive contrastive+eda setfit --resume
     python recipes/fewshot.py --report out/fewshot/runs.csv            # the table and plot, training nothing
+    python recipes/fewshot.py --data-dir ../shared/data/eda --dev 500 --pairs 20 --loss pairwise \
+        --output-dir out/fewshot-dev/pairwise-20                       # choose a setting: never the test file
 
 The protocol, fixed before any run (nothing here is chosen on test data):
 - Each seed draws its own K rows per class from the task's training file; every condition of that
@@ -13,9 +15,13 @@ The protocol, fixed before any run (nothing here is chosen on test data):
   checkpoint, every run trains a fixed budget and keeps its last weights.
 - The test set is at most ``--test-n`` rows of the task's test file (a stratified sample, the same
   for every seed and condition), scored once per run.
+- Settings (pairs, loss) are chosen with ``--dev N``: N rows held out of the training file
+  (stratified, seed 0) are scored instead of the test file and the K rows are drawn from the
+  rest. Each run records its setting in ``runs.csv``; ``--resume`` refuses runs made under another.
 - Budgets: ``finetune`` trains :data:`FINETUNE_STEPS` optimizer steps (batch 16) whatever the data
   size, with or without augmentation; the contrastive conditions train
-  ``contrastive_pairs x rows / batch`` steps counted on the *original* rows, so an augmented run
+  ``--pairs`` (default: ``TrainConfig.contrastive_pairs``) ``x rows / batch`` steps counted on the
+  *original* rows, with ``--loss`` (default: cosine), so an augmented run
   trains as many steps as the plain one (its copies add variety, not compute). SetFit runs at
   ``--num-iterations`` (20: SetFit's documented default; 40 pairs per row), 1 epoch, its own learning
   rates; both on the packaged all-MiniLM-L6-v2 unless ``--model`` says otherwise.
@@ -126,13 +132,26 @@ def capped_test(test, n: int):
     return test if len(test) <= n else stratified_sample(test, n, seed=0)
 
 
-def run_textaug(condition: Condition, model: str, train_ds, test_ds, seed: int, pairs: int) -> dict[str, Any]:
+def dev_split(pool, n: int):
+    """(pool without the dev rows, dev): ``n`` rows of the training file held out (stratified,
+    seed 0) to score settings on instead of the test file; the K rows are drawn from the rest."""
+    if n >= len(pool):
+        raise SystemExit(f"--dev {n}: the training file has only {len(pool)} rows")
+    from sklearn.model_selection import train_test_split
+
+    keep, dev = train_test_split(list(range(len(pool))), test_size=n, random_state=0, stratify=pool["label"])
+    return pool.select(sorted(keep)), pool.select(sorted(dev))
+
+
+def run_textaug(condition: Condition, model: str, train_ds, test_ds, seed: int, pairs: int,
+                loss: str = "cosine") -> dict[str, Any]:
     from textaug.config import TrainConfig
     from textaug.training.pipeline import train
 
     options = dict(condition.options)
     if condition.contrastive:
-        options.update(contrastive_pairs=pairs, max_steps=math.ceil(pairs * len(train_ds) / BATCH_SIZE))
+        options.update(contrastive_pairs=pairs, contrastive_loss=loss,
+                       max_steps=math.ceil(pairs * len(train_ds) / BATCH_SIZE))
     config = TrainConfig(model=model, seed=seed, batch_size=BATCH_SIZE, max_length=MAX_LENGTH, n_aug=4,
                          output_dir="unused", **options)
     began = time.perf_counter()
@@ -150,6 +169,33 @@ def run_setfit(model_path: str, train_ds, test_ds, seed: int, num_iterations: in
                           max_length=MAX_LENGTH)
     pairs = 2 * num_iterations * len(train_ds)
     return {"steps": math.ceil(pairs / BATCH_SIZE), "trained_rows": len(train_ds), **result}
+
+
+def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None) -> str:
+    """What a run of condition ``name`` trained and was scored on, recorded per run so that
+    ``--resume`` never keeps a run made under other settings."""
+    trained = (f"num_iterations={num_iterations}" if name == SETFIT else
+               f"pairs={pairs},loss={loss}" if CONDITIONS[name].contrastive else f"steps={FINETUNE_STEPS}")
+    return trained + (f",dev={dev}" if dev else "")
+
+
+def describe(runs: list[dict], model: str | None, settings: dict[str, str] | None) -> str:
+    """The table's header: what was scored and what each condition trained, read from the runs
+    themselves (``settings`` fills in runs recorded before runs.csv had a setting column)."""
+    recorded = {}
+    for r in runs:
+        recorded.setdefault(r["condition"], set()).add(r.get("setting") or (settings or {}).get(r["condition"], "?"))
+    dev = sorted({part for values in recorded.values() for v in values for part in v.split(",")
+                  if part.startswith("dev=")})
+    scored = (f"dev accuracy % ({', '.join(d[4:] for d in dev)} rows held out of the training file; the test file "
+              "untouched)") if dev else "test accuracy %"
+    trained = "; ".join(f"{c} {' / '.join(sorted({v.split(',dev=')[0] for v in recorded[c]}))}"
+                        for c in CONDITIONS if c in recorded)
+    minutes = sum(float(r["seconds"]) for r in runs) / 60
+    return (f"Few-shot {scored} (mean ± sd over seeds, n runs) on {model or 'minilm (the packaged all-MiniLM-L6-v2)'}; "
+            f"K rows per class drawn per seed and shared by every condition; fixed budgets, last weights, no "
+            f"selection ({trained}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`; differences against SetFit paired by "
+            f"seed. {len(runs)} runs, {minutes:.0f} minutes of run time.")
 
 
 def _cell(values: list[float]) -> str:
@@ -253,6 +299,7 @@ def _write(out: Path, runs: list[dict], header: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
+    from textaug.config import ContrastiveLoss
     from textaug.resources import minilm_path
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -262,7 +309,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     p.add_argument("--model", default=None, help="the encoder of every condition (default: minilm, the packaged "
                                                   "all-MiniLM-L6-v2); a folder or hub id")
-    p.add_argument("--pairs", type=int, default=20, help="the contrastive conditions' partners per row (default: 20)")
+    p.add_argument("--pairs", type=int, default=None,
+                   help="the contrastive conditions' partners per row (default: TrainConfig's contrastive_pairs)")
+    p.add_argument("--loss", default="cosine", choices=[m.value for m in ContrastiveLoss],
+                   help="the contrastive conditions' loss (default: cosine)")
+    p.add_argument("--dev", type=int, default=None, metavar="N",
+                   help="score on N rows held out of the training file, never the test file: for choosing a "
+                        "setting (the K rows are drawn from the rest)")
     p.add_argument("--num-iterations", type=int, default=20, help="SetFit's num_iterations (default: 20)")
     p.add_argument("--test-n", type=int, default=1000, help="test rows scored per run, at most (default: 1000)")
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv for sst2/subj/trec "
@@ -273,6 +326,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--report", nargs="+", metavar="CSV", default=None,
                    help="train nothing: write the table and plot of these runs.csv files")
     args = p.parse_args(argv)
+    if args.pairs is None:
+        from textaug.config import TrainConfig
+
+        args.pairs = TrainConfig.contrastive_pairs  # the dataclass field's default
     if args.quick:
         args.task, args.k, args.seeds, args.conditions = ["sst2"], [8], [0], ["finetune", "contrastive", SETFIT]
     out = Path(args.output_dir)
@@ -285,10 +342,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
         args.task = []
     else:
         runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").is_file() else []
+    for r in runs if args.resume else []:
+        wanted = setting(r["condition"], args.pairs, args.loss, args.num_iterations, args.dev)
+        if r.get("setting", wanted) != wanted:
+            raise SystemExit(f"--resume: {out / 'runs.csv'} holds {r['condition']} runs made with {r['setting']}, "
+                             f"not {wanted}: give another --output-dir")
     done = {_key(r) for r in runs}
     for task in args.task:
         pool, test = load_task(task, data_dir)
-        test = capped_test(test, args.test_n)
+        pool, test = dev_split(pool, args.dev) if args.dev else (pool, capped_test(test, args.test_n))
         for k in args.k:
             for seed in args.seeds:
                 rows = kshot(pool, k, seed)
@@ -297,20 +359,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         continue
                     condition = CONDITIONS[name]
                     result = (run_setfit(encoder_path, rows, test, seed, args.num_iterations) if name == SETFIT
-                              else run_textaug(condition, model, rows, test, seed, args.pairs))
+                              else run_textaug(condition, model, rows, test, seed, args.pairs, args.loss))
                     runs.append({"task": task, "k": k, "condition": name, "seed": seed, "train_rows": len(rows),
-                                 **result})
+                                 **result, "setting": setting(name, args.pairs, args.loss, args.num_iterations,
+                                                              args.dev)})
                     print(f"{task} K={k} {name} seed={seed}: test {result['test_accuracy']:.4f}, "
                           f"{result['steps']} steps, {result['seconds']:.0f} s", flush=True)
                     _write(out, runs, "(partial)")
     if not runs:
         raise SystemExit("no runs")
-    minutes = sum(float(r["seconds"]) for r in runs) / 60
-    header = (f"Few-shot test accuracy % (mean ± sd over seeds, n runs) on {args.model or 'minilm (the packaged all-MiniLM-L6-v2)'}; K rows per "
-              f"class drawn per seed and shared by every condition; fixed budgets, last weights, no selection "
-              f"(finetune {FINETUNE_STEPS} steps; contrastive {args.pairs} partners per original row; SetFit "
-              f"num_iterations {args.num_iterations}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`; differences against "
-              f"SetFit paired by seed. {len(runs)} runs, {minutes:.0f} minutes of run time.")
+    header = describe(runs, args.model, None if args.report else
+                      {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev) for c in CONDITIONS})
     _write(out, runs, header)
     print("\n" + header + "\n\n" + table(runs))
     return runs

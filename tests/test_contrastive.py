@@ -18,7 +18,7 @@ from datasets import Dataset
 from textaug.config import TrainConfig
 from textaug.predict import load
 from textaug.training.contrastive import (Contrastive, PairIndex, cosine_pair_loss, fit_logistic_head,
-                                          supervised_contrastive_loss)
+                                          pairwise_cosine_loss, supervised_contrastive_loss)
 from textaug.training.objectives import StepContext
 from textaug.training.pipeline import train
 
@@ -78,6 +78,14 @@ def test_the_losses():
     together = torch.tensor([[1.0, 0.0], [1.0, 0.01], [0.0, 1.0], [0.01, 1.0]])
     apart = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.01], [0.01, 1.0]])
     assert supervised_contrastive_loss(together, labels, 0.1) < supervised_contrastive_loss(apart, labels, 0.1)
+    # pairwise: zero when same labels coincide and other labels are orthogonal; each half weighs
+    # one half, however many pairs it has (here 2 same-label pairs against 4 others)
+    exact = torch.tensor([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]])
+    assert pairwise_cosine_loss(exact, labels).item() == pytest.approx(0.0, abs=1e-6)
+    collapsed = torch.ones(4, 2)  # every cosine 1: the same-label half is 0, the other half 1
+    assert pairwise_cosine_loss(collapsed, labels).item() == pytest.approx(0.5)
+    assert pairwise_cosine_loss(collapsed, torch.tensor([0, 1, 1, 1])).item() == pytest.approx(0.5)
+    assert pairwise_cosine_loss(collapsed, torch.zeros(4, dtype=torch.long)).item() == pytest.approx(0.0)
 
 
 def test_pairs_are_drawn_among_training_rows_only(tiny_bert, sst2_small, tmp_path, monkeypatch):
@@ -163,6 +171,15 @@ def test_supcon_trains_and_names_its_temperature(tiny_bert, sst2_small, tmp_path
     objective = json.loads((result.output_dir / "training_config.json").read_text())["objective"]
     assert objective["loss"] == "supcon" and objective["temperature"] == 0.1
     assert all(np.isfinite(h["train_loss"]) for h in result.history)
+
+
+def test_the_pairwise_loss_trains_and_is_named(tiny_bert, sst2_small, tmp_path):
+    train_ds, _ = sst2_small
+    result = train(_config(tiny_bert, tmp_path, contrastive_loss="pairwise"), train_dataset=train_ds)
+    objective = json.loads((result.output_dir / "training_config.json").read_text())["objective"]
+    assert objective["loss"] == "pairwise" and "every pair of the batch" in objective["pairs"]
+    assert all(np.isfinite(h["train_loss"]) for h in result.history)
+    assert len(load(result.output_dir).predict(["a fine film"])) == 1
 
 
 @pytest.mark.parametrize("options, message", [

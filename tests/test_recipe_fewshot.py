@@ -28,6 +28,21 @@ def test_kshot_draws_k_per_class_by_seed():
         recipe.kshot(pool, 11, 0)
 
 
+def test_dev_rows_are_held_out_of_the_training_file_stratified_and_never_drawn():
+    from datasets import Dataset
+
+    recipe = load_recipe("fewshot")
+    pool = Dataset.from_dict({"text": [f"t{i}" for i in range(60)], "label": [i % 3 for i in range(60)]})
+    rest, dev = recipe.dev_split(pool, 15)
+    assert sorted(dev["label"]) == [0] * 5 + [1] * 5 + [2] * 5 and len(rest) == 45
+    assert not set(dev["text"]) & set(rest["text"])
+    for seed in range(5):
+        assert not set(recipe.kshot(rest, 4, seed)["text"]) & set(dev["text"])
+    assert recipe.dev_split(pool, 15)[1]["text"] == dev["text"]  # the same rows every invocation
+    with pytest.raises(SystemExit, match="only 60 rows"):
+        recipe.dev_split(pool, 60)
+
+
 def test_the_fewshot_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_train_path, tmp_path, monkeypatch):
     recipe = load_recipe("fewshot")
     monkeypatch.setitem(recipe.CONDITIONS, "finetune", recipe.Condition("finetune", {"max_steps": 3, "select": "last"}))
@@ -49,6 +64,8 @@ def test_the_fewshot_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_train_
     assert "| sst2 | 4 |" in table and "contrastive − SetFit" in table and "**mean of 1**" in table
     assert (out / "results.png").stat().st_size > 0
     again = recipe.main(args + ["--resume"])  # nothing left to run
+    with pytest.raises(SystemExit, match="made with pairs=2,loss=cosine, not pairs=3,loss=cosine"):
+        recipe.main(args + ["--resume", "--pairs", "3"])  # a kept run never passes for another setting
     assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in runs]
     reported = recipe.main(["--report", str(out / "runs.csv"), "--output-dir", str(tmp_path / "report")])
     assert (tmp_path / "report" / "results.md").read_text().split("\n\n", 1)[1] == table.split("\n\n", 1)[1]

@@ -17,6 +17,10 @@ Losses (``contrastive_loss``):
 
 - ``cosine`` (SetFit's ``CosineSimilarityLoss``): the mean squared error between the pair's
   cosine similarity and its target;
+- ``pairwise``: the same target on every pair of the batch's anchors and partners, not only the
+  drawn ones: a forward pass of 2B rows yields B(2B-1) pairs instead of B, so the encoder sees
+  SetFit's pair signal at a fraction of its compute. Same-label and other-label pairs each carry
+  half the loss, as SetFit's sampling gives each half the pairs;
 - ``supcon`` (Khosla et al. 2020): every partner is a positive, and the supervised contrastive
   loss over the batch's anchors and partners treats every same-label embedding as a positive and
   every other as a negative (temperature ``contrastive_temperature``).
@@ -41,7 +45,8 @@ from .objectives import StepContext
 if TYPE_CHECKING:
     from accelerate import Accelerator
 
-__all__ = ["ContrastiveLoss", "PairIndex", "Contrastive", "cosine_pair_loss", "supervised_contrastive_loss",
+__all__ = ["ContrastiveLoss", "PairIndex", "Contrastive", "cosine_pair_loss", "pairwise_cosine_loss",
+           "supervised_contrastive_loss",
            "fit_logistic_head"]
 
 
@@ -100,6 +105,19 @@ def cosine_pair_loss(u: torch.Tensor, v: torch.Tensor, targets: torch.Tensor) ->
     return ((cos - targets.to(cos.device)) ** 2).mean()
 
 
+def pairwise_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """SetFit's target on every pair (i < j) of ``embeddings``: (cos - [same label])^2, the mean over
+    same-label pairs and the mean over other-label pairs weighed one half each (a half with no
+    pair in the batch drops out)."""
+    z = torch.nn.functional.normalize(embeddings.float(), dim=-1)
+    cos = z @ z.T
+    upper = torch.triu(torch.ones_like(cos, dtype=torch.bool), diagonal=1)
+    same = labels[:, None] == labels[None, :]
+    halves = [((cos - 1.0) ** 2)[same & upper], (cos ** 2)[~same & upper]]
+    halves = [h.mean() for h in halves if h.numel()]
+    return torch.stack(halves).mean()
+
+
 def supervised_contrastive_loss(embeddings: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
     """Khosla et al.'s L_out: for each embedding, minus the mean log-probability of its same-label
     embeddings among all the others, at ``temperature``."""
@@ -152,6 +170,8 @@ class Contrastive:
         n = len(anchors)
         if self.loss is ContrastiveLoss.COSINE:
             return cosine_pair_loss(embeddings[:n], embeddings[n:], torch.as_tensor(targets))
+        if self.loss is ContrastiveLoss.PAIRWISE:
+            return pairwise_cosine_loss(embeddings, inputs["labels"].to(device))
         return supervised_contrastive_loss(embeddings, inputs["labels"].to(device), self.temperature)
 
     def config(self) -> dict[str, Any]:
@@ -159,6 +179,8 @@ class Contrastive:
                      "pairs": "positives (same label, half of them the row's own augmented copies where it has "
                               "any) and negatives (another label), one partner per row per pass, drawn among "
                               "training rows only", "head": "logistic regression on the frozen embeddings"}
+        if self.loss is ContrastiveLoss.PAIRWISE:
+            described["pairs"] += "; the loss taken on every pair of the batch's anchors and partners"
         if self.loss is ContrastiveLoss.SUPCON:
             described["temperature"] = self.temperature
         return described
