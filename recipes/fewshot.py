@@ -144,13 +144,13 @@ def dev_split(pool, n: int):
 
 
 def run_textaug(condition: Condition, model: str, train_ds, test_ds, seed: int, pairs: int,
-                loss: str = "cosine") -> dict[str, Any]:
+                loss: str = "cosine", lr: float | None = None) -> dict[str, Any]:
     from textaug.config import TrainConfig
     from textaug.training.pipeline import train
 
     options = dict(condition.options)
     if condition.contrastive:
-        options.update(contrastive_pairs=pairs, contrastive_loss=loss,
+        options.update(contrastive_pairs=pairs, contrastive_loss=loss, lr=lr,
                        max_steps=math.ceil(pairs * len(train_ds) / BATCH_SIZE))
     config = TrainConfig(model=model, seed=seed, batch_size=BATCH_SIZE, max_length=MAX_LENGTH, n_aug=4,
                          output_dir="unused", **options)
@@ -171,11 +171,13 @@ def run_setfit(model_path: str, train_ds, test_ds, seed: int, num_iterations: in
     return {"steps": math.ceil(pairs / BATCH_SIZE), "trained_rows": len(train_ds), **result}
 
 
-def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None) -> str:
+def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None,
+            lr: float | None = None) -> str:
     """What a run of condition ``name`` trained and was scored on, recorded per run so that
     ``--resume`` never keeps a run made under other settings."""
     trained = (f"num_iterations={num_iterations}" if name == SETFIT else
-               f"pairs={pairs},loss={loss}" if CONDITIONS[name].contrastive else f"steps={FINETUNE_STEPS}")
+               f"pairs={pairs},loss={loss}" + (f",lr={lr:g}" if lr else "") if CONDITIONS[name].contrastive
+               else f"steps={FINETUNE_STEPS}")
     return trained + (f",dev={dev}" if dev else "")
 
 
@@ -313,6 +315,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                    help="the contrastive conditions' partners per row (default: TrainConfig's contrastive_pairs)")
     p.add_argument("--loss", default="cosine", choices=[m.value for m in ContrastiveLoss],
                    help="the contrastive conditions' loss (default: cosine)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="the contrastive conditions' learning rate (default: TrainConfig's, SetFit's body lr)")
     p.add_argument("--dev", type=int, default=None, metavar="N",
                    help="score on N rows held out of the training file, never the test file: for choosing a "
                         "setting (the K rows are drawn from the rest)")
@@ -343,7 +347,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").is_file() else []
     for r in runs if args.resume else []:
-        wanted = setting(r["condition"], args.pairs, args.loss, args.num_iterations, args.dev)
+        wanted = setting(r["condition"], args.pairs, args.loss, args.num_iterations, args.dev, args.lr)
         if r.get("setting", wanted) != wanted:
             raise SystemExit(f"--resume: {out / 'runs.csv'} holds {r['condition']} runs made with {r['setting']}, "
                              f"not {wanted}: give another --output-dir")
@@ -359,17 +363,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         continue
                     condition = CONDITIONS[name]
                     result = (run_setfit(encoder_path, rows, test, seed, args.num_iterations) if name == SETFIT
-                              else run_textaug(condition, model, rows, test, seed, args.pairs, args.loss))
+                              else run_textaug(condition, model, rows, test, seed, args.pairs, args.loss, args.lr))
                     runs.append({"task": task, "k": k, "condition": name, "seed": seed, "train_rows": len(rows),
                                  **result, "setting": setting(name, args.pairs, args.loss, args.num_iterations,
-                                                              args.dev)})
-                    print(f"{task} K={k} {name} seed={seed}: test {result['test_accuracy']:.4f}, "
+                                                              args.dev, args.lr)})
+                    scored = "dev" if args.dev else "test"
+                    print(f"{task} K={k} {name} seed={seed}: {scored} {result['test_accuracy']:.4f}, "
                           f"{result['steps']} steps, {result['seconds']:.0f} s", flush=True)
                     _write(out, runs, "(partial)")
     if not runs:
         raise SystemExit("no runs")
     header = describe(runs, args.model, None if args.report else
-                      {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev) for c in CONDITIONS})
+                      {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev, args.lr)
+                       for c in CONDITIONS})
     _write(out, runs, header)
     print("\n" + header + "\n\n" + table(runs))
     return runs

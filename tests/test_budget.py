@@ -25,7 +25,8 @@ def test_validation_is_carved_only_when_each_class_gets_ten_rows(rows, classes, 
 def test_a_few_shot_transformer_takes_the_contrastive_stage():
     config, line = unvalidated_config(TrainConfig(model="minilm"), 16, 2, objective_given=False)
     assert config.contrastive and config.select is Select.LAST and config.patience is None
-    assert "too few to hold out validation" in line and "the contrastive stage, 20 pairs per row (20 steps)" in line
+    pairs = TrainConfig.contrastive_pairs  # 16 rows, batch 16: one step per pass
+    assert "too few to hold out validation" in line and f"the contrastive stage, {pairs} pairs per row ({pairs} steps)" in line
     assert "\n" not in line
 
 
