@@ -6,7 +6,7 @@ against SetFit, at K labelled rows per class, on the same K-per-class draws.
     python recipes/fewshot.py --data-dir ../shared/data/eda --task trec sst2 --k 8 16 --seeds 0 1 2 \\
         --conditions finetune contrastive contrastive+eda setfit --resume
     python recipes/fewshot.py --report out/fewshot/runs.csv            # the table and plot, training nothing
-    python recipes/fewshot.py --data-dir ../shared/data/eda --dev 500 --pairs 20 --loss pairwise \
+    python recipes/fewshot.py --data-dir ../shared/data/eda --dev 500 --pairs 20 --loss pairwise \\
         --output-dir out/fewshot-dev/pairwise-20                       # choose a setting: never the test file
 
 The protocol, fixed before any run (nothing here is chosen on test data):
@@ -15,7 +15,7 @@ The protocol, fixed before any run (nothing here is chosen on test data):
   checkpoint, every run trains a fixed budget and keeps its last weights.
 - The test set is at most ``--test-n`` rows of the task's test file (a stratified sample, the same
   for every seed and condition), scored once per run.
-- Settings (pairs, loss) are chosen with ``--dev N``: N rows held out of the training file
+- Settings (pairs, loss, lr) are chosen with ``--dev N``: N rows held out of the training file
   (stratified, seed 0) are scored instead of the test file and the K rows are drawn from the
   rest. Each run records its setting in ``runs.csv``; ``--resume`` refuses runs made under another.
 - Budgets: ``finetune`` trains :data:`FINETUNE_STEPS` optimizer steps (batch 16) whatever the data
@@ -144,7 +144,7 @@ def dev_split(pool, n: int):
 
 
 def run_textaug(condition: Condition, model: str, train_ds, test_ds, seed: int, pairs: int,
-                loss: str = "cosine", lr: float | None = None) -> dict[str, Any]:
+                loss: str, lr: float | None) -> dict[str, Any]:
     from textaug.config import TrainConfig
     from textaug.training.pipeline import train
 
@@ -171,13 +171,15 @@ def run_setfit(model_path: str, train_ds, test_ds, seed: int, num_iterations: in
     return {"steps": math.ceil(pairs / BATCH_SIZE), "trained_rows": len(train_ds), **result}
 
 
-def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None,
-            lr: float | None = None) -> str:
+def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None, lr: float | None) -> str:
     """What a run of condition ``name`` trained and was scored on, recorded per run so that
     ``--resume`` never keeps a run made under other settings."""
-    trained = (f"num_iterations={num_iterations}" if name == SETFIT else
-               f"pairs={pairs},loss={loss}" + (f",lr={lr:g}" if lr else "") if CONDITIONS[name].contrastive
-               else f"steps={FINETUNE_STEPS}")
+    if name == SETFIT:
+        trained = f"num_iterations={num_iterations}"
+    elif CONDITIONS[name].contrastive:
+        trained = f"pairs={pairs},loss={loss}" + (f",lr={lr:g}" if lr else "")
+    else:
+        trained = f"steps={FINETUNE_STEPS}"
     return trained + (f",dev={dev}" if dev else "")
 
 
@@ -301,7 +303,7 @@ def _write(out: Path, runs: list[dict], header: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    from textaug.config import ContrastiveLoss
+    from textaug.config import ContrastiveLoss, TrainConfig
     from textaug.resources import minilm_path
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -311,10 +313,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     p.add_argument("--model", default=None, help="the encoder of every condition (default: minilm, the packaged "
                                                   "all-MiniLM-L6-v2); a folder or hub id")
-    p.add_argument("--pairs", type=int, default=None,
-                   help="the contrastive conditions' partners per row (default: TrainConfig's contrastive_pairs)")
-    p.add_argument("--loss", default="cosine", choices=[m.value for m in ContrastiveLoss],
-                   help="the contrastive conditions' loss (default: cosine)")
+    p.add_argument("--pairs", type=int, default=TrainConfig.contrastive_pairs,
+                   help="the contrastive conditions' partners per row (default: TrainConfig's, %(default)s)")
+    p.add_argument("--loss", default=TrainConfig.contrastive_loss.value, choices=[m.value for m in ContrastiveLoss],
+                   help="the contrastive conditions' loss (default: TrainConfig's, %(default)s)")
     p.add_argument("--lr", type=float, default=None,
                    help="the contrastive conditions' learning rate (default: TrainConfig's, SetFit's body lr)")
     p.add_argument("--dev", type=int, default=None, metavar="N",
@@ -330,10 +332,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--report", nargs="+", metavar="CSV", default=None,
                    help="train nothing: write the table and plot of these runs.csv files")
     args = p.parse_args(argv)
-    if args.pairs is None:
-        from textaug.config import TrainConfig
-
-        args.pairs = TrainConfig.contrastive_pairs  # the dataclass field's default
+    settings = {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev, args.lr) for c in CONDITIONS}
     if args.quick:
         args.task, args.k, args.seeds, args.conditions = ["sst2"], [8], [0], ["finetune", "contrastive", SETFIT]
     out = Path(args.output_dir)
@@ -347,7 +346,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").is_file() else []
     for r in runs if args.resume else []:
-        wanted = setting(r["condition"], args.pairs, args.loss, args.num_iterations, args.dev, args.lr)
+        wanted = settings[r["condition"]]
         if r.get("setting", wanted) != wanted:
             raise SystemExit(f"--resume: {out / 'runs.csv'} holds {r['condition']} runs made with {r['setting']}, "
                              f"not {wanted}: give another --output-dir")
@@ -365,17 +364,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
                     result = (run_setfit(encoder_path, rows, test, seed, args.num_iterations) if name == SETFIT
                               else run_textaug(condition, model, rows, test, seed, args.pairs, args.loss, args.lr))
                     runs.append({"task": task, "k": k, "condition": name, "seed": seed, "train_rows": len(rows),
-                                 **result, "setting": setting(name, args.pairs, args.loss, args.num_iterations,
-                                                              args.dev, args.lr)})
+                                 **result, "setting": settings[name]})
                     scored = "dev" if args.dev else "test"
                     print(f"{task} K={k} {name} seed={seed}: {scored} {result['test_accuracy']:.4f}, "
                           f"{result['steps']} steps, {result['seconds']:.0f} s", flush=True)
                     _write(out, runs, "(partial)")
     if not runs:
         raise SystemExit("no runs")
-    header = describe(runs, args.model, None if args.report else
-                      {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev, args.lr)
-                       for c in CONDITIONS})
+    header = describe(runs, args.model, None if args.report else settings)
     _write(out, runs, header)
     print("\n" + header + "\n\n" + table(runs))
     return runs
