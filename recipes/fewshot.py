@@ -174,10 +174,12 @@ def run_setfit(model_path: str, train_ds, test_ds, seed: int, num_iterations: in
 def setting(name: str, pairs: int, loss: str, num_iterations: int, dev: int | None, lr: float | None) -> str:
     """What a run of condition ``name`` trained and was scored on, recorded per run so that
     ``--resume`` never keeps a run made under other settings."""
+    from textaug.config import CONTRASTIVE_LR
+
     if name == SETFIT:
         trained = f"num_iterations={num_iterations}"
-    elif CONDITIONS[name].contrastive:
-        trained = f"pairs={pairs},loss={loss}" + (f",lr={lr:g}" if lr else "")
+    elif CONDITIONS[name].contrastive:  # the lr in effect, so a changed default is a changed setting
+        trained = f"pairs={pairs},loss={loss},lr={lr or CONTRASTIVE_LR:g}"
     else:
         trained = f"steps={FINETUNE_STEPS}"
     return trained + (f",dev={dev}" if dev else "")
@@ -303,7 +305,7 @@ def _write(out: Path, runs: list[dict], header: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    from textaug.config import ContrastiveLoss, TrainConfig
+    from textaug.config import CONTRASTIVE_LR, ContrastiveLoss, TrainConfig
     from textaug.resources import minilm_path
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -318,7 +320,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--loss", default=TrainConfig.contrastive_loss.value, choices=[m.value for m in ContrastiveLoss],
                    help="the contrastive conditions' loss (default: TrainConfig's, %(default)s)")
     p.add_argument("--lr", type=float, default=None,
-                   help="the contrastive conditions' learning rate (default: TrainConfig's, SetFit's body lr)")
+                   help=f"the contrastive conditions' learning rate (default: TrainConfig's, {CONTRASTIVE_LR:g})")
     p.add_argument("--dev", type=int, default=None, metavar="N",
                    help="score on N rows held out of the training file, never the test file: for choosing a "
                         "setting (the K rows are drawn from the rest)")
