@@ -17,8 +17,7 @@ from datasets import Dataset
 
 from textaug.config import TrainConfig
 from textaug.predict import load
-from textaug.training.contrastive import (Contrastive, PairIndex, cosine_pair_loss, fit_logistic_head,
-                                          pairwise_cosine_loss, supervised_contrastive_loss)
+from textaug.training.contrastive import (Contrastive, PairIndex, cosine_pair_loss, pairwise_cosine_loss, supervised_contrastive_loss)
 from textaug.training.objectives import StepContext
 from textaug.training.pipeline import train
 
@@ -37,7 +36,7 @@ def test_partners_follow_the_pair_rules():
     rng = np.random.default_rng(0)
     anchors = np.tile(np.arange(7), 400)
     partners, targets = index.draw(anchors, rng)
-    labels_, sources_ = np.array(labels), np.array(sources)
+    labels_ = np.array(labels)
     positive = targets == 1
     assert 0.45 < positive.mean() < 0.55
     assert (labels_[partners[positive]] == labels_[anchors[positive]]).all()

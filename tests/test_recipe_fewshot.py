@@ -64,7 +64,7 @@ def test_the_fewshot_recipe_writes_its_csv_table_and_plot(tiny_bert, sst2_train_
     assert "| sst2 | 4 |" in table and "contrastive − SetFit" in table and "**mean of 1**" in table
     assert (out / "results.png").stat().st_size > 0
     again = recipe.main(args + ["--resume"])  # nothing left to run
-    with pytest.raises(SystemExit, match="made with pairs=2,loss=cosine, not pairs=3,loss=cosine"):
+    with pytest.raises(SystemExit, match="made with pairs=2,loss=cosine,lr=8e-05, not pairs=3,loss=cosine,lr=8e-05"):
         recipe.main(args + ["--resume", "--pairs", "3"])  # a kept run never passes for another setting
     assert [r["test_accuracy"] for r in again] == [r["test_accuracy"] for r in runs]
     reported = recipe.main(["--report", str(out / "runs.csv"), "--output-dir", str(tmp_path / "report")])

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from textaug.config import TrainConfig
-from textaug.models.vectors import PAD, UNK, WordVocab, build_vocab, load_vectors, tokenize_words
+from textaug.vectors import PAD, UNK, WordVocab, build_vocab, load_vectors, tokenize_words
 from textaug.predict import load
 from textaug.training.pipeline import train
 
@@ -88,7 +88,7 @@ def test_cnn_follows_the_eda_paper_shape():
 
 
 def test_spacy_md_vectors_are_read_without_spacy():
-    from textaug.models.vectors import _spacy_md_rows, murmurhash64a
+    from textaug.vectors import _spacy_md_rows, murmurhash64a
 
     # spaCy's StringStore keys are MurmurHash64A (seed 1) of the UTF-8 bytes: a wrong hash would
     # find (almost) none of key2row's 684,830 keys

@@ -145,7 +145,6 @@ def _simulate(rng, candidates, true_gain_se, folds=5, repeats=2, n=500, sims=200
     cross-validations. Scores per run: a shared split effect plus candidate noise that is
     equicorrelated across runs with rho = n_test / n (the overlap of training sets, Nadeau & Bengio),
     sd 2 points. Candidate 0 has a true gain of ``true_gain_se`` corrected standard errors, the rest 0."""
-    import numpy as np
 
     runs = folds * repeats
     ratio = (n / folds) / (n - n / folds)

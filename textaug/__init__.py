@@ -13,7 +13,6 @@ from .augment import (
     AUG_SOURCE,
     EDA,
     BackTranslate,
-    ConfidenceFilter,
     ContextualSubstitute,
     EmbeddingSubstitute,
     Filtered,
@@ -36,6 +35,7 @@ from .training.record import RunRecord
 from .tuning import tune
 
 if TYPE_CHECKING:
+    from .confidence import ConfidenceFilter
     from .hub import push_to_hub
     from .predict import TextClassifier, load
     from .training.fit import Event
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
 # Names whose modules import torch: resolved on first access (PEP 562).
 _LAZY = {"train": "training.pipeline", "TrainResult": "training.pipeline", "Event": "training.fit",
-         "CrossEntropy": "training.objectives", "load": "predict", "TextClassifier": "predict", "push_to_hub": "hub"}
+         "CrossEntropy": "training.objectives", "load": "predict", "TextClassifier": "predict", "push_to_hub": "hub",
+         "ConfidenceFilter": "confidence"}
 
 
 def __getattr__(name: str) -> Any:

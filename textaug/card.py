@@ -13,6 +13,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .sources import looks_like_hub_id, looks_like_path
+from .training.defaults import learning_rate, num_epochs
+
 if TYPE_CHECKING:
     from huggingface_hub import ModelCard
 
@@ -70,8 +73,6 @@ def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | No
 def public_name(value: Any) -> Any:
     """A local path as its last component (a card never shows the training machine's folders);
     anything else as it is."""
-    from .models import looks_like_path
-
     if isinstance(value, str) and looks_like_path(value):
         return Path(value).name
     return value
@@ -84,10 +85,8 @@ def _pct(value: float) -> str:
 def card_datasets(config: "TrainConfig", hub_ids: dict[str, str]) -> list[str]:
     """Hub dataset ids for the card's ``datasets``: the data's own, and ``dataset_name`` when it
     looks like one."""
-    from .models import HUB_ID_RE
-
     names = list(dict.fromkeys(hub_ids.values()))
-    if config.dataset_name and HUB_ID_RE.match(config.dataset_name) and config.dataset_name not in names:
+    if config.dataset_name and looks_like_hub_id(config.dataset_name) and config.dataset_name not in names:
         names.insert(0, config.dataset_name)
     return names
 
@@ -176,7 +175,7 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], record: "R
     hyper = {k: public_name(v) for k, v in training["config"].items()
              if k not in ("train", "validation", "test", "resume", "output_dir")}
     # the values the run used where the config left a kind's default
-    hyper.update(lr=config.learning_rate, epochs=None if config.max_steps else config.num_epochs,
+    hyper.update(lr=learning_rate(config), epochs=None if config.max_steps else num_epochs(config),
                  patience=config.early_stopping_patience)
     versions = "\n".join(f"- {k} {v}" for k, v in training["versions"].items())
     described = data_info["described"]
@@ -206,7 +205,7 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], record: "R
 # {name}
 
 A text classifier ({", ".join(str(v) for v in training["labels"])}) trained with textaug:
-{kind.describe(config, training["model"])}, strategy `{config.strategy.value}`, objective `{training["objective"]["objective"]}`.
+{kind.describe(config, training["model"], base or public_name(config.model))}, strategy `{config.strategy.value}`, objective `{training["objective"]["objective"]}`.
 
 ## Augmentation
 

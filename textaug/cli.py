@@ -230,7 +230,8 @@ _FILTER_FIELDS = {"similarity": {"min": ("min_sim", float), "max": ("max_sim", f
 def _parse_filter(spec: str):
     """``similarity:min=0.6,max=0.98`` / ``confidence:model=DIR,tau=0.7`` as a filter object; a bad
     spec names the field and the fields that exist."""
-    from .augment.filters import ConfidenceFilter, SimilarityFilter
+    from .augment.filters import SimilarityFilter
+    from .confidence import ConfidenceFilter
 
     name, _, rest = spec.partition(":")
     if name not in _FILTER_FIELDS:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .augment.recipes import recipe_names
 
-__all__ = ["Strategy", "Select", "MixLayer", "TSA", "ContrastiveLoss", "TrainConfig", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
+__all__ = ["Strategy", "Select", "MixLayer", "TSA", "ContrastiveLoss", "TrainConfig", "MODEL_KINDS", "ALIASES", "kind_name", "CONTRASTIVE_LR", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
 
 #: Metrics a run can select its best checkpoint and stop early on.
 METRICS = ("accuracy", "macro_f1", "loss")
@@ -56,6 +56,23 @@ class ContrastiveLoss(str, Enum):
     COSINE = "cosine"  # SetFit's: (cos(u, v) - target)^2 over positive and negative pairs
     SUPCON = "supcon"  # supervised contrastive (Khosla et al. 2020) over the batch, positives only drawn
     PAIRWISE = "pairwise"  # SetFit's cosine target over every pair of the batch, positives and negatives weighed equally
+
+
+#: The model kinds (:mod:`textaug.models` holds a module of each name).
+MODEL_KINDS = ("transformer", "bilstm", "cnn")
+
+#: Short model names the CLI and TrainConfig accept -> kind. Anything else names a transformer
+#: checkpoint (a hub id or a local folder).
+ALIASES = {
+    "minilm": "transformer",
+    "lstm-glove": "bilstm",
+    "cnn-glove": "cnn",
+}
+
+
+def kind_name(model: str) -> str:
+    """The kind a model name selects: an alias's kind, else ``transformer``."""
+    return ALIASES.get(str(model), "transformer")
 
 
 #: The learning rate of the contrastive stage when ``lr`` is unset. 8e-5, four times SetFit's body
@@ -336,25 +353,7 @@ class TrainConfig:
     @property
     def kind(self) -> str:
         """The model kind this config trains (see :mod:`textaug.models`)."""
-        from .models import kind_name
-
         return kind_name(self.model)
-
-    @property
-    def learning_rate(self) -> float:
-        from .models import get_kind
-
-        if self.lr is not None:
-            return self.lr
-        return CONTRASTIVE_LR if self.contrastive else get_kind(self.kind).default_lr
-
-    @property
-    def num_epochs(self) -> int:
-        from .models import get_kind
-
-        if self.contrastive:  # one partner per row per pass
-            return self.contrastive_pairs
-        return self.epochs if self.epochs is not None else get_kind(self.kind).default_epochs
 
     @property
     def early_stopping_patience(self) -> int | None:

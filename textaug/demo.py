@@ -64,9 +64,7 @@ class DemoResult:
 
 
 def _budget(config: TrainConfig) -> tuple[int, int]:
-    from .models import kind_name
-
-    return DEMO_BUDGETS["transformer" if kind_name(config.model) == "transformer" else "vectors"]
+    return DEMO_BUDGETS["transformer" if config.kind == "transformer" else "vectors"]
 
 
 def check_demo_options(n: int, validation_n: int, test_n: int, folds: int, repeats: int,

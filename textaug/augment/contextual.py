@@ -26,11 +26,13 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..sources import check_model_source
 from . import tokens as tk
 from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
+from .embedding import EmbeddingSubstitute
 from .lexicon import STOPWORDS, Lexicon
-from .runtime import process_resource, resolve_device
+from .runtime import SentenceEncoder, process_resource, resolve_device
 
 __all__ = ["ContextualSubstitute"]
 
@@ -59,10 +61,7 @@ class ContextualSubstitute(Augmenter):
         check_fraction("alpha", self.alpha, allow_zero=False)
         check_positive_ints(self, "top_k", "batch_size")
         normalize_stopwords(self)
-        from ..models import looks_like_path, require_model_folder
-
-        if self.model is not None and looks_like_path(self.model):
-            require_model_folder(self.model)
+        check_model_source(self.model)
 
     # -- shared ---------------------------------------------------------------------------------
     def _stop(self) -> frozenset[str]:
@@ -177,15 +176,11 @@ class ContextualSubstitute(Augmenter):
 
     # -- without one: WordNet + vectors, re-ranked by the sentence encoder ----------------------------
     def _candidates(self, words: list[str]) -> dict[str, list[str]]:
-        from .embedding import EmbeddingSubstitute
-
         resolve = process_resource(("wordnet-resolver",), lambda: Lexicon.wordnet().resolver())
         neighbours = EmbeddingSubstitute(vectors=self.vectors, min_similarity=0.5).table().lookup(words)
         return {w: list(dict.fromkeys([*resolve(w), *near]))[: 3 * self.top_k] for w, near in zip(words, neighbours)}
 
     def _rerank(self, texts: list[str], indices: list[int], rank: int | None) -> list[list[str]]:
-        from .filters import SimilarityFilter
-
         parsed = [tk.parse(t) for t in texts]
         stop = self._stop()
         words = sorted({p.tx[i].lower() for p in parsed for i in p.words} - stop)
@@ -205,8 +200,7 @@ class ContextualSubstitute(Augmenter):
             p = parsed[row]
             sentences.append(tk.render(tk.replace(p, {i: _match_case(p.tx[i], c) for i in p.words
                                                       if p.tx[i].lower() == key})))
-        encoder = SimilarityFilter(model=self.encoder, batch_size=self.batch_size,
-                                   device=resolve_device(self.device, rank))
+        encoder = SentenceEncoder(self.encoder, self.batch_size, resolve_device(self.device, rank))
         vectors = encoder.embed([*texts, *sentences]) if sentences else np.zeros((len(texts), 1))
         sims = np.einsum("ij,ij->i", vectors[[row for row, _, _ in trials]], vectors[len(texts):]) if trials else []
         ranked: dict[tuple[int, str], list[tuple[str, float]]] = {}

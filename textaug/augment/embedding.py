@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..vectors import load_vectors, require_vectors
 from . import tokens as tk
 from .base import Augmenter, check_fraction, check_positive_ints, live_rows, normalize_stopwords
 from .eda import _match_case, _n_changes
@@ -29,8 +30,6 @@ class NeighbourTable:
     """The ``top_k`` nearest words (cosine >= ``min_similarity``) of any vocabulary word, cached."""
 
     def __init__(self, vectors: str | None, vocab_limit: int, top_k: int, min_similarity: float) -> None:
-        from ..models.vectors import load_vectors
-
         words, matrix = load_vectors(vectors, (), vocab_limit)
         keep = [i for i, w in enumerate(words) if w.replace("-", "").replace("'", "").isalpha()]
         self.words = [words[i] for i in keep]
@@ -94,8 +93,6 @@ class EmbeddingSubstitute(Augmenter):
             raise ValueError(f"min_similarity must be a cosine in [-1, 1], got {self.min_similarity}")
         check_positive_ints(self, "top_k", "vocab_limit")
         normalize_stopwords(self)
-        from ..models.vectors import require_vectors
-
         require_vectors(self.vectors)
 
     def table(self) -> NeighbourTable:

@@ -9,8 +9,13 @@ in ``ds.info.description`` as JSON; the CLI prints it and writes it beside the o
 
 - :class:`SimilarityFilter`: sentence-embedding cosine between source and candidate within
   ``[min_sim, max_sim]``: too close adds nothing, too far drifts from the label.
-- :class:`ConfidenceFilter`: a textaug model still gives the source's label a probability of at
-  least ``tau`` on the candidate (the filter sees the labels).
+- :class:`textaug.confidence.ConfidenceFilter` (above the trainer, as it loads a trained model):
+  a textaug model still gives the source's label a probability of at least ``tau`` on the
+  candidate (the filter sees the labels).
+
+A filter is any object with ``name``, ``needs_labels`` and ``__call__(sources, candidates,
+labels) -> (passed, score)``: arrays of one bool and one float per candidate, a higher score
+nearer to passing.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Augmenter, assemble
-from .runtime import process_resource, resolve_device
+from .runtime import SentenceEncoder
 
-__all__ = ["Filtered", "SimilarityFilter", "ConfidenceFilter", "FILTER_STATS", "merge_filter_stats"]
+__all__ = ["Filtered", "SimilarityFilter", "FILTER_STATS", "merge_filter_stats"]
 
 #: Column that carries each source row's filter counts through ``datasets.map`` (then removed).
 FILTER_STATS = "aug_filter_stats"
@@ -52,35 +57,9 @@ class SimilarityFilter:
         if not -1 <= self.min_sim < self.max_sim <= 1:
             raise ValueError(f"need -1 <= min_sim < max_sim <= 1, got min_sim={self.min_sim}, max_sim={self.max_sim}")
 
-    def _encoder(self):
-        def load():
-            from transformers import AutoModel, AutoTokenizer
-
-            from ..resources import resolve_model
-
-            source = resolve_model(self.model)
-            return AutoTokenizer.from_pretrained(source), AutoModel.from_pretrained(source).to(
-                resolve_device(self.device)).eval()
-
-        return process_resource(("sentence-encoder", self.model, self.device), load)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors, one per text, sorted into length-grouped batches internally."""
-        import torch
-
-        tokenizer, model = self._encoder()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chosen = order[start:start + self.batch_size]
-                batch = tokenizer([texts[i] for i in chosen], padding=True, truncation=True, max_length=256,
-                                  return_tensors="pt").to(model.device)
-                hidden = model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-                out[chosen] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
-        return out
+        """Unit vectors, one per text (see :class:`~textaug.augment.runtime.SentenceEncoder`)."""
+        return SentenceEncoder(self.model, self.batch_size, self.device).embed(texts)
 
     def __call__(self, sources: Sequence[str], candidates: Sequence[str], labels: Sequence[Any] | None):
         unique = list(dict.fromkeys([*sources, *candidates]))  # each distinct text embedded once
@@ -90,46 +69,6 @@ class SimilarityFilter:
         passed = (sims >= self.min_sim) & (sims <= self.max_sim)
         score = -np.maximum(np.maximum(self.min_sim - sims, sims - self.max_sim), 0)  # 0 inside, below outside
         return passed, score
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConfidenceFilter:
-    """A textaug model folder (or hub id) must still give the source's label probability >= tau."""
-
-    model_dir: str
-    tau: float = 0.7
-    needs_labels: ClassVar[bool] = True
-    name: ClassVar[str] = "confidence"
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.tau <= 1:
-            raise ValueError(f"tau must be a probability in [0, 1], got {self.tau}")
-        from ..models import looks_like_path, require_model_folder
-
-        if looks_like_path(self.model_dir):
-            require_model_folder(self.model_dir)
-
-    def _classifier(self):
-        from ..predict import load
-
-        return process_resource(("classifier", self.model_dir), lambda: load(self.model_dir))
-
-    def __call__(self, sources: Sequence[str], candidates: Sequence[str], labels: Sequence[Any] | None):
-        if labels is None:
-            raise ValueError("ConfidenceFilter needs the labels: give Filtered the label column")
-        clf = self._classifier()
-        index = {str(v): i for i, v in enumerate(clf.labels)}
-
-        def label_id(value: Any) -> int:
-            if str(value) in index:
-                return index[str(value)]
-            if isinstance(value, int) and 0 <= value < len(clf.labels):  # a ClassLabel id
-                return value
-            raise ValueError(f"label {value!r} is not among the filter model's labels {clf.labels}")
-
-        proba = clf.predict_proba(list(candidates))
-        score = proba[np.arange(len(candidates)), [label_id(v) for v in labels]]
-        return score >= self.tau, score
 
 
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:

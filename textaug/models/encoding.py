@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import torch
 
-from .vectors import WordVocab
+from ..vectors import WordVocab
 
 __all__ = ["TextEncoder", "TokenizerEncoder", "VocabEncoder", "pad_batch"]
 

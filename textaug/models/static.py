@@ -15,7 +15,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 from . import Built
 from .encoding import VocabEncoder
-from .vectors import VOCAB_FILE, WordVocab, build_vocab, describe_vectors, require_vectors
+from ..vectors import VOCAB_FILE, WordVocab, build_vocab, describe_vectors, require_vectors
 
 if TYPE_CHECKING:
     from ..config import TrainConfig
@@ -77,5 +77,5 @@ class StaticVectorsKind:
                              f"{model.embedding.num_embeddings:,} rows")
         return model, VocabEncoder(vocab, max_length)
 
-    def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:
+    def describe(self, config: "TrainConfig", provenance: dict[str, Any], base: str) -> str:
         return f"{self.summary} over {provenance.get('vectors')} ({provenance.get('vocab_size', 0):,} words)"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from . import Built, looks_like_path, require_model_folder
+from ..sources import check_model_source
+from . import Built
 from .encoding import TokenizerEncoder
 from .pooling import build_mean_pooling, is_mean_pooling, load_mean_pooling
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
     from ..config import TrainConfig
 
-__all__ = ["check_model_source", "load_transformer", "transformer_layer_groups", "first_token_head", "KIND"]
+__all__ = ["load_transformer", "transformer_layer_groups", "first_token_head", "KIND"]
 
 
 #: Files of which a saved tokenizer has at least one.
@@ -69,15 +70,6 @@ def _check_weight_shapes(folder: Path) -> None:
             if name in expected and shape != expected[name]:
                 raise ValueError(f"{weights}: {name} has shape {list(shape)} where config.json implies "
                                  f"{list(expected[name])}")
-
-
-def check_model_source(source: str) -> None:
-    """Fail early, naming the problem, for a local path that is not a model folder.
-
-    A string that is not a path is taken for a hub id (the ordinary online path).
-    """
-    if looks_like_path(source):
-        require_model_folder(source)
 
 
 def load_transformer(source: str, labels: "Sequence[str]"):
@@ -229,14 +221,11 @@ class TransformerKind:
                                  f"{problem.replace('_keys', '')} weight(s), first {first})")
         return model, TokenizerEncoder(tokenizer, max_length)
 
-    def describe(self, config: "TrainConfig", provenance: dict[str, Any]) -> str:
-        from ..card import base_model_info, public_name
-
-        base, _ = base_model_info(config, provenance.get("source"))
+    def describe(self, config: "TrainConfig", provenance: dict[str, Any], base: str) -> str:
         if config.contrastive:
-            return (f"`{base or public_name(config.model)}` read by the mean of its token states, with a linear "
+            return (f"`{base}` read by the mean of its token states, with a linear "
                     "head (load it with `textaug.load`: plain transformers would read the first token)")
-        return f"`{base or public_name(config.model)}` with a sequence-classification head"
+        return f"`{base}` with a sequence-classification head"
 
 
 KIND = TransformerKind()

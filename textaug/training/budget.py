@@ -15,6 +15,7 @@ import math
 from dataclasses import replace
 
 from ..config import Select, TrainConfig
+from .defaults import num_epochs
 
 __all__ = ["FEW_SHOT_ROWS_PER_CLASS", "MIN_STEPS", "unvalidated_config"]
 
@@ -48,10 +49,10 @@ def unvalidated_config(config: TrainConfig, rows: int, classes: int, *, objectiv
                           f"({steps} steps), the last weights kept (pass --validation, or --epochs/--max-steps, "
                           "to choose otherwise)")
     if config.max_steps is None and config.epochs is None and not config.contrastive:  # epochs asked for stay
-        steps = config.num_epochs * math.ceil(rows / config.batch_size)
+        steps = num_epochs(config) * math.ceil(rows / config.batch_size)
         if steps < MIN_STEPS:
             changes["max_steps"] = MIN_STEPS
     adjusted = replace(config, **changes)
     budget = (f"{adjusted.max_steps} steps" if adjusted.max_steps is not None
-              else f"{adjusted.num_epochs} {'pairs per row' if adjusted.contrastive else 'epochs'}")
+              else f"{num_epochs(adjusted)} {'pairs per row' if adjusted.contrastive else 'epochs'}")
     return adjusted, f"{why}; trains {budget} and keeps the last weights"

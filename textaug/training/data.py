@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..sources import looks_like_hub_id
+
 if TYPE_CHECKING:
     from datasets import Dataset
 
@@ -49,10 +51,9 @@ class PreparedData:
 
 def _is_hub_id(source: Any) -> bool:
     from ..data import output_format
-    from ..models import HUB_ID_RE
 
     return (isinstance(source, str) and not source.startswith(BUILTIN_PREFIX) and output_format(source) is None
-            and not Path(source).exists() and bool(HUB_ID_RE.match(source)))
+            and looks_like_hub_id(source))
 
 
 def _describe(source: Any, split: str, rows: int) -> str:

@@ -22,6 +22,7 @@ import torch
 from ..config import Select, Strategy, TrainConfig
 from .batches import EncodedRows, make_loader
 from .evaluation import evaluate
+from .defaults import learning_rate, num_epochs
 from .objectives import Objective, StepContext, step_seed
 
 __all__ = ["Event", "Callback", "FitResult", "fit", "read_resume_state", "param_groups", "STATE_FILE"]
@@ -93,7 +94,7 @@ class FitResult:
 
 def param_groups(config: TrainConfig, groups: list, head: list) -> list[dict[str, Any]]:
     """AdamW groups: layer-wise decayed learning rates, no weight decay on biases and norms."""
-    lr = config.learning_rate
+    lr = learning_rate(config)
     n = len(groups)
     trainable = [(lr * config.layer_lr_decay ** (n - i), g) for i, g in enumerate(groups)]
     if config.strategy is Strategy.FEATURE_EXTRACTION:
@@ -184,10 +185,10 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
     # The budget, in this process's optimizer steps.
     batches_per_epoch = math.ceil(len(sampler) / world)
     steps_per_epoch = math.ceil(batches_per_epoch / config.grad_accum)
-    total_steps = config.max_steps or steps_per_epoch * config.num_epochs
+    total_steps = config.max_steps or steps_per_epoch * num_epochs(config)
     epochs = math.ceil(total_steps / steps_per_epoch)
 
-    optimizer = _adamw(param_groups(config, groups, head), config.learning_rate)
+    optimizer = _adamw(param_groups(config, groups, head), learning_rate(config))
     scheduler = get_linear_schedule_with_warmup(optimizer, round(config.warmup_ratio * total_steps), total_steps)
     prepared = accelerator.prepare(model, optimizer, train_loader, *([val_loader] if val_loader is not None else []))
     model, optimizer, train_loader = prepared[:3]

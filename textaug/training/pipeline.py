@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..augment.dataset import augmentation_stats, describe_unchanged
 from ..config import Select, TrainConfig
 from .budget import unvalidated_config
+from .defaults import with_defaults
 from .record import RunRecord, Scores, Selection, TrainingFacts
 
 if TYPE_CHECKING:
@@ -235,6 +236,7 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     if data.validation is None and config.select is Select.BEST:  # too few rows to carve validation from
         config, budget_note = unvalidated_config(config, len(data.train), len(data.labels),
                                                  objective_given=objective is not None)
+    config = with_defaults(config)  # the lr and epochs that run, written into training_config.json
     # read after the data: a run too small to validate resumes under the configuration it trained with
     resume_state = read_resume_state(config, checkpoint_dir) if checkpoint_dir is not None else None
     unlabeled = load_unlabeled(config, unlabeled_dataset) if config.consistency else None

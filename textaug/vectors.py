@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .resources import cache_dir, glove_files, spacy_md_vocab_dir
+
 __all__ = ["VOCAB_FILE", "PAD", "UNK", "NAMED_VECTORS", "WordVocab", "tokenize_words", "require_vectors", "describe_vectors",
            "load_vectors", "build_vocab", "murmurhash64a"]
 
@@ -136,8 +138,6 @@ def _glove_words() -> list[str]:
     """GloVe 6B's words, most frequent first."""
     import pandas as pd
 
-    from ..resources import glove_files
-
     return pd.read_parquet(glove_files()[1])["index"].astype(str).tolist()
 
 
@@ -162,7 +162,6 @@ def _spacy_md_rows() -> dict[str, int]:
     a second or two, so the table is cached as JSON beside the lexicon."""
     import msgpack
 
-    from ..resources import cache_dir, spacy_md_vocab_dir
 
     folder = spacy_md_vocab_dir()
     cached = cache_dir() / "spacy-md-rows.json"
@@ -193,14 +192,12 @@ def load_vectors(source: str | os.PathLike | None, wanted: Iterable[str], budget
     wanted = set(wanted)
     name = require_vectors(source)
     if name == "glove-6b-50d":
-        from ..resources import glove_files
 
         words_all = _glove_words()
         matrix = np.load(glove_files()[0], mmap_mode="r")
         keep = [i for i, w in enumerate(words_all) if i < budget or w in wanted]
         return [words_all[i] for i in keep], np.asarray(matrix[keep], dtype=np.float32)
     if name == "spacy-md":
-        from ..resources import spacy_md_vocab_dir
 
         rows = _spacy_md_rows()
         frequent = [w for w in _glove_words()[: budget * 2] if w in rows][:budget] if budget else []
