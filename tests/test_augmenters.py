@@ -221,3 +221,30 @@ def test_composites_hand_each_child_the_whole_batch_once():
     ops = [op for op in out[AUG_OP] if op != "original"]
     assert set(ops) == {"upper", "random_swap"} and len(ops) == 80
     assert augment_dataset(ds, one, batch_size=3, load_from_cache_file=False)["text"] == out["text"]
+
+
+def _filtered():
+    from textaug import Filtered, SimilarityFilter
+
+    return Filtered(EDA(n_aug=3, seed=7), filters=[SimilarityFilter(min_sim=-1, max_sim=1)])
+
+
+@pytest.mark.parametrize("recipe", ["aeda", "backtranslate", "delete", "eda", "embedding", "insert", "swap",
+                                    "synonym", "eda+swap", "swap|delete|synonym", _filtered])
+def test_generate_is_row_i_of_a_dataset_run(recipe):
+    """For every recipe, the compositions and a filtered augmenter: ``generate(text, i)`` gives
+    what row i gets from ``augment_dataset``. (``contextual`` is left out: its scores depend on the
+    batch's padding, as its ``reproducible`` says.)"""
+    from datasets import Dataset
+
+    from textaug import augment_dataset
+    from textaug.augment.recipes import build_augmenter
+
+    texts = ["the film was a quiet and moving success", "", "stock prices fell sharply on monday morning",
+             "what is the capital of france"]
+    aug = recipe() if callable(recipe) else build_augmenter(recipe, n_aug=3, seed=7)
+    out = augment_dataset(Dataset.from_dict({"text": texts, "label": [0, 1, 0, 1]}), aug, load_from_cache_file=False)
+    for i, text in enumerate(texts):
+        made = [t for t, src, op in zip(out["text"], out["aug_source"], out["aug_op"]) if src == i and op != "original"]
+        assert len(made) == (0 if not text else 3)
+        assert aug.generate(text, i) == made

@@ -60,6 +60,23 @@ def test_filtered_keeps_n_aug_that_pass_and_counts_what_it_dropped():
     assert stats["kept"] == sum(per_row.values())
 
 
+def test_filtered_takes_the_augmenter_first_and_keeps_its_n_aug():
+    """``Filtered(EDA(n_aug=3), ...)`` keeps 3 rows per source, not the wrapper's own default of 1;
+    an n_aug given to the wrapper wins."""
+    class PassAll(NoSwapFilter):
+        def __call__(self, sources, candidates, labels):
+            return np.ones(len(candidates), dtype=bool), np.zeros(len(candidates))
+
+    texts = ["one two three four five six", "alpha beta gamma delta epsilon"]
+    inherited = Filtered(RandomDelete(n_aug=3, p=0.5), filters=[PassAll()], oversample=3)
+    assert inherited.n_aug == 3
+    out = augment_dataset(_ds(texts, [0, 1]), inherited, load_from_cache_file=False)
+    assert sum(op != "original" for op in out[AUG_OP]) == 2 * 3
+    assert Filtered(RandomDelete(n_aug=3), filters=[PassAll()], n_aug=2).n_aug == 2
+    with pytest.raises(TypeError):  # only the augmenter is positional
+        Filtered(RandomDelete(), [PassAll()])
+
+
 def test_fill_fewer_or_best_when_too_few_pass():
     texts = ["one two three four", "five six seven eight"]
     base = {"augmenter": RandomSwap(), "filters": [NoSwapFilter()], "n_aug": 2, "oversample": 2}
@@ -125,6 +142,15 @@ def test_the_command_line(tmp_path, capsys):
     assert stats["candidates"] == 12 and stats["kept"] <= 4
     assert main(["augment", str(src), "-o", str(out), "--filter", "similarity:minimum=0.5"]) == 2
     err = capsys.readouterr().err
-    assert "unknown field 'minimum'" in err and "its fields: ['device', 'max', 'min', 'model']" in err
+    assert "unknown field 'minimum'" in err and "'max', 'max_sim', 'min', 'min_sim', 'model'" in err
     assert main(["augment", str(src), "-o", str(out), "--filter", "confidence:tau=0.7"]) == 2
-    assert "needs model=DIR" in capsys.readouterr().err
+    assert "needs model=..." in capsys.readouterr().err
+    # --filter is sugar for '@' in the recipe: the same step, the same counts
+    again = tmp_path / "again.jsonl"
+    assert main(["augment", str(src), "-o", str(again), "--recipe", "eda @ similarity:min=0.5,max=0.995,oversample=3",
+                 "--n-aug", "2"]) == 0
+    assert "filters: 12 candidates" in capsys.readouterr().out
+    assert again.read_text() == out.read_text()
+    assert json.loads((tmp_path / "again.jsonl.filter-stats.json").read_text()) == stats
+    assert main(["augment", str(src), "-o", str(out), "--oversample", "3"]) == 2
+    assert "--oversample applies only with a filter" in capsys.readouterr().err

@@ -104,7 +104,9 @@ def test_private_repo_needs_the_token_to_pull(model_dir, hub, tmp_path):
     assert pushed.returncode == 0, pushed.stderr
     assert hub.repos["alice/secret"].private
     anonymous = _pull(hub, tmp_path / "h2", "alice/secret", token=False)
+    # refused for the missing token, not any crash: load's one-line error names the repo
     assert anonymous.returncode != 0
+    assert "ValueError: alice/secret: no such model folder, and it could not be loaded as a hub repo id" in anonymous.stderr
     with_token = _pull(hub, tmp_path / "h3", "alice/secret", token=True)
     assert with_token.returncode == 0, with_token.stderr[-2000:]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from textaug import AEDA, EDA, BackTranslate, OneOf, RandomDelete, Sequential, SynonymReplace
@@ -69,3 +71,44 @@ def test_the_command_line_takes_a_spec(tmp_path, capsys):
     assert "rows in: 2  rows out: 8" in capsys.readouterr().out
     assert main(["augment", str(src), "-o", str(tmp_path / "o.jsonl"), "--recipe", "eda:alpa=0.1"]) == 2
     assert "its fields: ['alpha'" in capsys.readouterr().err
+
+
+def test_filters_in_a_spec():
+    from textaug import ConfidenceFilter, Filtered, SimilarityFilter
+    from textaug.augment.filters import filter_class, filter_names
+
+    aug = build_augmenter("eda:n_aug=3 @ similarity:min=0.5,max=0.99,fill=best", seed=4)
+    assert isinstance(aug, Filtered) and isinstance(aug.augmenter, EDA)
+    assert aug.n_aug == aug.augmenter.n_aug == 3 and aug.fill == "best" and aug.seed == 4
+    assert aug.filters == (SimilarityFilter(min_sim=0.5, max_sim=0.99),)
+    composed = build_augmenter("swap|delete @ similarity:min_sim=0.4 @ similarity:oversample=4", n_aug=2)
+    assert isinstance(composed.augmenter, OneOf) and composed.oversample == 4 and len(composed.filters) == 2
+    assert filter_names() == ["confidence", "similarity"]
+    assert all(filter_class(name).name == name for name in filter_names())  # each registered under its own name
+    assert filter_class("confidence") is ConfidenceFilter
+    # tune's candidates and TrainConfig take the same strings
+    from textaug.tuning import parse_candidate
+
+    assert parse_candidate("eda:n_aug=4 @ similarity:min=0.6,max=0.98").options == {
+        "augment": "eda:n_aug=4 @ similarity:min=0.6,max=0.98"}
+    assert TrainConfig(augment="eda @ similarity:min=0.6").augment == "eda @ similarity:min=0.6"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("eda @ colour:min=1", "unknown filter 'colour' in 'eda @ colour:min=1'; filters: ['confidence', 'similarity']"),
+    ("eda @ similarity:minimum=0.5", "filter similarity: unknown field 'minimum'"),
+    ("eda @ similarity:min=high", "similarity: min='high' is not a float"),
+    ("eda @ similarity:min=0.9,max=0.5", "need -1 <= min_sim < max_sim <= 1"),
+    ("eda @", "an augmentation spec, then '@ FILTER' for each filter"),
+    ("@ similarity", "an augmentation spec, then '@ FILTER' for each filter"),
+    ("eda @ similarity:fill=best @ similarity:fill=fewer", "fill is given twice, as 'best' and 'fewer'"),
+    ("eda @ confidence:tau=0.7", "filter confidence needs model=..."),
+    ("eda @ confidence:model=/nowhere/model", "/nowhere/model: no such model folder"),
+    ("eda @ similarity:oversample=0", "oversample must be a positive integer"),
+])
+def test_a_bad_filter_spec_gets_one_clear_line(spec, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as err:
+        build_augmenter(spec, check=False)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        TrainConfig(augment=spec)

@@ -435,3 +435,16 @@ def test_a_quiet_run_kept_in_memory_writes_and_prints_nothing_and_matches_the_sa
     assert kept.classifier.predict(texts) == load(saved.output_dir).predict(texts)
     with pytest.raises(ValueError, match="cannot resume"):
         train(_config(tiny_bert, memory_dir, resume=True), train_dataset=train_ds, save=False)
+
+
+def test_train_takes_a_spec_with_a_filter(tiny_bert, sst2_small, tmp_path):
+    """``--augment "swap:n_aug=2 @ similarity:..."``: the filtered copies are what trains, and the
+    folder records the spec and the filter."""
+    train_ds, test_ds = sst2_small
+    spec = "swap:n_aug=2 @ similarity:min=-1,max=1,fill=best"
+    result = train(_config(tiny_bert, tmp_path, epochs=1, augment=spec, validation_fraction=0.5),
+                   train_dataset=train_ds, test_dataset=test_ds)
+    assert result.metrics["training"]["original_examples"] == 24 and result.metrics["training"]["examples"] == 3 * 24
+    saved = json.loads((Path(result.output_dir) / "training_config.json").read_text())
+    assert saved["config"]["augment"] == spec and saved["augmentation"]["recipe"] == spec
+    assert saved["augmentation"]["tags"] == ["random-swap"]  # the tags of the augmenter inside the filter

@@ -29,6 +29,7 @@ from .augment import (
     SynonymReplace,
     augment_dataset,
 )
+from .augment.filters import register_filter
 from .config import Select, Strategy, TrainConfig
 from .resources import ResourceNotFoundError
 from .training.record import RunRecord
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
 _LAZY = {"train": "training.pipeline", "TrainResult": "training.pipeline", "Event": "training.fit",
          "CrossEntropy": "training.objectives", "load": "predict", "TextClassifier": "predict", "push_to_hub": "hub",
          "ConfidenceFilter": "confidence"}
+
+
+# The confidence filter lives above the trainer (it loads a model); the spec language, below it,
+# learns its name here, and imports it only when a spec names it.
+register_filter("confidence", lambda: import_module(".confidence", __name__).ConfidenceFilter)
 
 
 def __getattr__(name: str) -> Any:

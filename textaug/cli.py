@@ -37,12 +37,13 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=None, help="model-backed recipes: cpu, cuda, cuda:N, mps or auto (default: auto)")
     p.add_argument("--filter", action="append", default=[], metavar="SPEC", dest="filters",
                    help="keep only outputs that pass: similarity:min=0.6,max=0.98 or confidence:model=DIR,tau=0.7 "
-                        "(repeatable)")
+                        "(repeatable; the same as '--recipe \"RECIPE @ FILTER\"')")
     p.add_argument("--balance", action="store_true",
                    help="give rarer classes more augmented rows, until classes are about even (needs --label-column)")
-    p.add_argument("--oversample", type=int, default=2, help="with --filter: candidates drawn per output kept (default: 2)")
-    p.add_argument("--fill", choices=("fewer", "best"), default="fewer",
-                   help="with --filter, when fewer pass: keep fewer, or fill with the best-scoring rejects")
+    p.add_argument("--oversample", type=int, default=None,
+                   help="with filters: candidates drawn per output kept (default: 2)")
+    p.add_argument("--fill", choices=("fewer", "best"), default=None,
+                   help="with filters, when fewer pass: keep fewer (the default), or fill with the best-scoring rejects")
 
 
 def _add_config_options(p: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
@@ -194,7 +195,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _augment(ds, args, keep_original: bool = True):
+    import dataclasses
+
     from .augment.dataset import augment_dataset
+    from .augment.filters import Filtered
     from .augment.recipes import build_augmenter
 
     if args.label_column not in ds.column_names and args.label_column != "label":
@@ -208,48 +212,21 @@ def _augment(ds, args, keep_original: bool = True):
             if not all(len(pair) == 2 and all(pair) for pair in pairs):
                 raise ValueError(f"--model takes FORWARD>BACKWARD checkpoint pairs, got {args.model}")
             options["models"] = tuple(pairs)
-    aug = build_augmenter(args.recipe, alpha=args.alpha, n_aug=args.n_aug, seed=args.seed,
-                          column=args.text_column, keep_original=keep_original, pivots=args.pivot, options=options)
-    if args.filters:
-        from .augment.filters import Filtered
-
-        aug = Filtered(augmenter=aug, filters=tuple(_parse_filter(f) for f in args.filters), n_aug=args.n_aug,
-                       oversample=args.oversample, fill=args.fill, column=args.text_column,
-                       keep_original=keep_original, label_column=args.label_column, seed=args.seed)
+    # --filter F is sugar for "RECIPE @ F": one spec language, one set of errors
+    spec = " @ ".join([args.recipe, *args.filters])
+    aug = build_augmenter(spec, alpha=args.alpha, n_aug=args.n_aug, seed=args.seed, column=args.text_column,
+                          keep_original=keep_original, pivots=args.pivot, options=options,
+                          label_column=args.label_column)
+    flags = {k: v for k, v in (("oversample", args.oversample), ("fill", args.fill)) if v is not None}
+    if flags:
+        if not isinstance(aug, Filtered):
+            raise ValueError(f"--{', --'.join(flags)} appl{'y' if len(flags) > 1 else 'ies'} only with a filter "
+                             "(--filter, or '@ FILTER' in --recipe)")
+        aug = dataclasses.replace(aug, **flags)
     start = time.perf_counter()
     out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
                           balance=getattr(args, "balance", False), label_column=args.label_column)
     return aug, out, time.perf_counter() - start
-
-
-_FILTER_FIELDS = {"similarity": {"min": ("min_sim", float), "max": ("max_sim", float), "model": ("model", str),
-                                  "device": ("device", str)},
-                   "confidence": {"model": ("model_dir", str), "tau": ("tau", float)}}
-
-
-def _parse_filter(spec: str):
-    """``similarity:min=0.6,max=0.98`` / ``confidence:model=DIR,tau=0.7`` as a filter object; a bad
-    spec names the field and the fields that exist."""
-    from .augment.filters import SimilarityFilter
-    from .confidence import ConfidenceFilter
-
-    name, _, rest = spec.partition(":")
-    if name not in _FILTER_FIELDS:
-        raise ValueError(f"unknown filter {name!r} in {spec!r}; filters: {sorted(_FILTER_FIELDS)}")
-    fields = _FILTER_FIELDS[name]
-    values = {}
-    for part in filter(None, rest.split(",")):
-        key, eq, value = part.partition("=")
-        if not eq or key not in fields:
-            raise ValueError(f"filter {name}: unknown field {key!r} in {spec!r}; its fields: {sorted(fields)}")
-        target, kind = fields[key]
-        try:
-            values[target] = kind(value)
-        except ValueError:
-            raise ValueError(f"filter {name}: {key}={value!r} is not a {kind.__name__}") from None
-    if name == "confidence" and "model_dir" not in values:
-        raise ValueError(f"filter confidence needs model=DIR (a textaug model folder), got {spec!r}")
-    return (SimilarityFilter if name == "similarity" else ConfidenceFilter)(**values)
 
 
 def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
@@ -267,15 +244,15 @@ def _cmd_augment(args) -> int:
     save_table(out, args.output)
     print(f"wrote {args.output}")
     print(_closing_line(len(ds), len(out), seconds))
-    from .augment.dataset import describe_unchanged
+    from .augment.dataset import describe_unchanged, filter_stats
 
     unchanged = describe_unchanged(out)
     if unchanged:
         print(unchanged)
-    if args.filters:
+    stats = filter_stats(out)
+    if stats is not None:  # a filter ran (--filter, or '@ FILTER' in --recipe)
         import json
 
-        stats = json.loads(out.info.description)["textaug_filter_stats"]
         stats_path = Path(str(args.output) + ".filter-stats.json")
         write_text_atomic(stats_path, json.dumps(stats, indent=2))
         print(f"filters: {stats.get('candidates', 0):,} candidates, {stats['dropped']:,} dropped "

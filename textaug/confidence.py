@@ -26,6 +26,7 @@ class ConfidenceFilter:
     tau: float = 0.7
     needs_labels: ClassVar[bool] = True
     name: ClassVar[str] = "confidence"
+    spec_aliases: ClassVar[dict[str, str]] = {"model": "model_dir"}
 
     def __post_init__(self) -> None:
         if not 0 <= self.tau <= 1:

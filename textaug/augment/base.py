@@ -14,7 +14,7 @@ import random
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -144,10 +144,13 @@ class Augmenter(ABC):
         return random.Random(_salt(self.name) | (self.seed << 40) | (index % _MAX_SEED))
 
     def generate(self, text: str, index: int = 0) -> list[str]:
-        """The ``n_aug`` augmented versions of one text, as row ``index`` of a dataset would get."""
-        if passes_through(text):
-            return []
-        return [t for t, _ in self.augment_many(text, self.rng(index), self.n_aug)]
+        """The ``n_aug`` augmented versions of one text, as row ``index`` of a dataset would get.
+
+        Derived from :meth:`augment_batch`, the path a dataset run takes, so the two agree for
+        every augmenter, composed and model-backed ones included (the latter up to their stated
+        batch dependence, see ``reproducible``)."""
+        made = self.augment_batch([text], [index])[0]
+        return [] if made is None else [t for t, _ in made]
 
     def config(self) -> dict[str, Any]:
         """The recipe: class name and every field, JSON-friendly (for model cards and logs)."""
@@ -194,6 +197,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    if is_dataclass(value) and not isinstance(value, type):  # a filter: its class and fields
+        return {"filter": type(value).__name__, **{f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}}
     return repr(value)
 
 

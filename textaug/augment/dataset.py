@@ -11,12 +11,14 @@ from .base import AUG_OP, AUG_SOURCE, Augmenter
 if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
-__all__ = ["augment_dataset", "check_text_column", "label_budgets", "AUGMENTATION_STATS", "augmentation_stats",
-           "describe_unchanged"]
+__all__ = ["augment_dataset", "check_text_column", "label_budgets", "AUGMENTATION_STATS", "FILTER_STATS_KEY",
+           "augmentation_stats", "filter_stats", "describe_unchanged"]
 
 #: The key in an augmented dataset's ``info.description`` (JSON) under which the rows each
 #: operation made, and how many of them equal their source text, are kept.
 AUGMENTATION_STATS = "textaug_augmentation"
+#: The key under which a filtered step's counts are kept there.
+FILTER_STATS_KEY = "textaug_filter_stats"
 
 
 def check_text_column(ds: "Dataset", column: str) -> None:
@@ -186,7 +188,7 @@ def _with_filter_stats(out: "Dataset") -> "Dataset":
 
     stats = merge_filter_stats(out[FILTER_STATS])
     out = out.remove_columns(FILTER_STATS)
-    _describe_in_info(out, "textaug_filter_stats", stats)
+    _describe_in_info(out, FILTER_STATS_KEY, stats)
     logging.getLogger(__name__).info("filters: %s", stats)
     return out
 
@@ -252,16 +254,27 @@ def _with_unchanged_counts(out: "Dataset", source: "Dataset", column: str) -> "D
     return out
 
 
-def augmentation_stats(ds: "Dataset") -> dict[str, dict[str, int]]:
-    """{operation: {"rows": made, "unchanged": equal to their source}} of a dataset
-    :func:`augment_dataset` returned ({} for any other)."""
+def _described(ds: "Dataset") -> dict[str, Any]:
+    """The JSON object ``info.description`` holds ({} for a description of another kind)."""
     import json
 
     try:
         described = json.loads(ds.info.description or "{}")
     except json.JSONDecodeError:
         return {}
-    return (described.get(AUGMENTATION_STATS) or {}).get("by_operation", {}) if isinstance(described, dict) else {}
+    return described if isinstance(described, dict) else {}
+
+
+def augmentation_stats(ds: "Dataset") -> dict[str, dict[str, int]]:
+    """{operation: {"rows": made, "unchanged": equal to their source}} of a dataset
+    :func:`augment_dataset` returned ({} for any other)."""
+    return (_described(ds).get(AUGMENTATION_STATS) or {}).get("by_operation", {})
+
+
+def filter_stats(ds: "Dataset") -> dict[str, Any] | None:
+    """What the filters of a :class:`~textaug.augment.filters.Filtered` step dropped and kept
+    (None when no filter ran)."""
+    return _described(ds).get(FILTER_STATS_KEY)
 
 
 def describe_unchanged(ds: "Dataset") -> str | None:

@@ -24,8 +24,8 @@ import dataclasses
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,12 +33,34 @@ import numpy as np
 from .base import Augmenter, assemble
 from .runtime import SentenceEncoder
 
-__all__ = ["Filtered", "SimilarityFilter", "FILTER_STATS", "merge_filter_stats"]
+__all__ = ["Filtered", "SimilarityFilter", "FILTER_STATS", "merge_filter_stats", "register_filter", "filter_class",
+           "filter_names"]
 
 #: Column that carries each source row's filter counts through ``datasets.map`` (then removed).
 FILTER_STATS = "aug_filter_stats"
 FILLS = ("fewer", "best")
 _log = logging.getLogger(__name__)
+
+#: Filter name in recipe specs (``eda @ similarity:min=0.6``) -> a function returning its class.
+#: A function, so that a filter defined in a higher layer (the confidence filter loads a trained
+#: model, so it sits above the trainer) registers without this module importing it.
+_FILTERS: dict[str, Callable[[], type]] = {}
+
+
+def register_filter(name: str, resolve: Callable[[], type]) -> None:
+    """Make ``name`` a filter of the spec language; ``resolve()`` returns its class, whose
+    ``spec_aliases`` (short key -> field) say what a spec may call its fields."""
+    _FILTERS[name] = resolve
+
+
+def filter_names() -> list[str]:
+    return sorted(_FILTERS)
+
+
+def filter_class(name: str) -> type:
+    if name not in _FILTERS:
+        raise ValueError(f"unknown filter {name!r}; filters: {filter_names()}")
+    return _FILTERS[name]()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +74,7 @@ class SimilarityFilter:
     device: str = "cpu"
     needs_labels: ClassVar[bool] = False
     name: ClassVar[str] = "similarity"
+    spec_aliases: ClassVar[dict[str, str]] = {"min": "min_sim", "max": "max_sim"}
 
     def __post_init__(self) -> None:
         if not -1 <= self.min_sim < self.max_sim <= 1:
@@ -71,6 +94,9 @@ class SimilarityFilter:
         return passed, score
 
 
+register_filter(SimilarityFilter.name, lambda: SimilarityFilter)
+
+
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
     """Totals of the per-row JSON counts a :class:`Filtered` step leaves in :data:`FILTER_STATS`."""
     dropped_op, dropped_label, totals = Counter(), Counter(), Counter()
@@ -84,11 +110,19 @@ def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
             "dropped_by_label": dict(dropped_label)}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Filtered(Augmenter):
-    """``augmenter``'s outputs that pass every filter; see the module docstring."""
+    """``augmenter``'s outputs that pass every filter; see the module docstring.
+
+    ``Filtered(EDA(n_aug=4), filters=[SimilarityFilter()])``: the augmenter comes first, as in
+    TextAttack's ``Augmenter(transformation, constraints=...)``; everything else by keyword. Rows
+    kept per source are the wrapped augmenter's ``n_aug`` unless ``n_aug`` is given here.
+    """
 
     augmenter: Augmenter = field(metadata={"help": "the augmenter whose candidates are filtered"})
+    _: KW_ONLY
+    n_aug: int | None = field(default=None, metadata={  # type: ignore[assignment]
+        "help": "augmented rows kept per input row (default: the wrapped augmenter's n_aug)"})
     filters: tuple[Any, ...] = field(default=(), metadata={"help": "SimilarityFilter, ConfidenceFilter, ..."})
     oversample: int = field(default=2, metadata={"help": "candidates drawn per output kept"})
     fill: str = field(default="fewer", metadata={"help": "when fewer pass: 'fewer' keeps fewer, 'best' fills with the best rejects"})
@@ -96,9 +130,11 @@ class Filtered(Augmenter):
     name: ClassVar[str] = "filtered"
 
     def __post_init__(self) -> None:
-        super().__post_init__()
         if not isinstance(self.augmenter, Augmenter):
             raise ValueError(f"Filtered needs a textaug Augmenter, got {type(self.augmenter).__name__}")
+        if self.n_aug is None:  # the wrapped augmenter's count, never a silent 1
+            object.__setattr__(self, "n_aug", self.augmenter.n_aug)
+        super().__post_init__()
         filters = tuple(self.filters)
         if not filters or not all(callable(f) and hasattr(f, "needs_labels") for f in filters):
             raise ValueError(f"filters must be a non-empty list of filters (SimilarityFilter, ConfidenceFilter), "

@@ -100,9 +100,21 @@ class Apertium:
             out.pop()
         if len(out) != len(lines):  # a line the translator merged or split: translate each alone
             if len(lines) == 1:
-                return [" ".join(out).strip()]
+                return [_first_letter_as_in(lines[0], " ".join(out).strip())]
             return [self._run(mode, [line])[0] for line in lines]
-        return [t.strip() for t in out]
+        return [_first_letter_as_in(line, t.strip()) for line, t in zip(lines, out)]
+
+
+def _first_letter_as_in(source: str, translated: str) -> str:
+    """``translated`` with its first letter in the case of ``source``'s first letter. Apertium
+    capitalises the start of its whole input, so without this a row's output would depend on
+    whether it came first in its batch."""
+    i = next((k for k, c in enumerate(translated) if c.isalpha()), None)
+    first = next((c for c in source if c.isalpha()), None)
+    if i is None or first is None:
+        return translated
+    letter = translated[i].upper() if first.isupper() else translated[i].lower()
+    return translated[:i] + letter + translated[i + 1:]
 
 
 # -- seq2seq (transformers) ---------------------------------------------------------------------
