@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["HUB_ID_RE", "WEIGHT_FILES", "looks_like_path", "looks_like_hub_id", "require_model_folder",
-           "check_model_source", "check_model_files"]
+           "check_model_source", "check_model_files", "read_json_object"]
 
 #: A Hugging Face repo id: NAME or OWNER/NAME.
 HUB_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -70,17 +70,11 @@ def check_model_files(folder: Path) -> dict[str, Any]:
     the model: config.json is a JSON object, a weights file exists, and a safetensors file is
     whole (its header parses and covers the file). A ValueError naming the folder and the file
     otherwise, so a damaged folder never fails deep inside torch."""
-    config_path = folder / "config.json"
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{config_path}: not valid JSON ({err}); the model folder is damaged") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{config_path}: not a model configuration (a JSON object)")
+    config = read_json_object(folder / "config.json", "a model configuration")
     weights = next((folder / name for name in WEIGHT_FILES if (folder / name).is_file()), None)
     if weights is None:
         raise ValueError(f"{folder}: no weights file ({WEIGHT_FILES[0]}); the model folder is incomplete")
-    if weights.name == "model.safetensors":
+    if weights.name == WEIGHT_FILES[0]:
         from safetensors import SafetensorError, safe_open  # lazy: importing textaug stays cheap
 
         try:
@@ -89,3 +83,15 @@ def check_model_files(folder: Path) -> dict[str, Any]:
         except (SafetensorError, OSError) as err:
             raise ValueError(f"{weights}: truncated or not a safetensors file ({str(err).splitlines()[0]})") from None
     return config
+
+
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A model folder's JSON file as a dict; a ValueError naming the file when it is not valid
+    JSON, or not ``what`` (a JSON object), so a damaged folder never fails further on."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not valid JSON ({err}); the model folder is damaged") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: not {what} (a JSON object)")
+    return value

@@ -27,12 +27,14 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from ..sources import WEIGHT_FILES
+
 __all__ = ["MeanPoolingClassifier", "PooledOutput", "POOLING_KEY", "MEAN", "is_mean_pooling", "mean_pool",
            "build_mean_pooling", "load_mean_pooling"]
 
 #: The config.json key that marks a mean-pooling classifier folder, and its value.
 POOLING_KEY, MEAN = "textaug_pooling", "mean"
-_WEIGHTS = "model.safetensors"
+_WEIGHTS = WEIGHT_FILES[0]
 
 
 @dataclass

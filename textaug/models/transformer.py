@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from ..sources import check_model_source
+from ..sources import WEIGHT_FILES, check_model_source
 from . import Built
 from .encoding import TokenizerEncoder
 from .pooling import build_mean_pooling, is_mean_pooling, load_mean_pooling
@@ -54,7 +54,7 @@ def _check_weight_shapes(folder: Path) -> None:
     from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    weights = folder / "model.safetensors"
+    weights = folder / WEIGHT_FILES[0]
     if not weights.is_file():
         return
     try:

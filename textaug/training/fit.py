@@ -22,6 +22,7 @@ import torch
 from ..config import Select, Strategy, TrainConfig
 from .batches import EncodedRows, make_loader
 from .evaluation import evaluate
+from .folder import WEIGHTS_FILE
 from .defaults import learning_rate, num_epochs
 from .objectives import Objective, StepContext, step_seed
 
@@ -254,7 +255,7 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
                     from safetensors.torch import save_model
 
                     (checkpoint_dir / "best").mkdir(parents=True, exist_ok=True)
-                    save_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / "model.safetensors"))
+                    save_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / WEIGHTS_FILE))
                 accelerator.wait_for_everyone()
         else:
             state.bad_evals += 1
@@ -342,7 +343,7 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
         if best_in_memory[0] is not None:
             accelerator.unwrap_model(model).load_state_dict(best_in_memory[0])
         else:
-            load_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / "model.safetensors"))
+            load_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / WEIGHTS_FILE))
         selected_step, selected_metrics = state.best_step, state.best_metrics
     elif val_loader is not None:
         if state.last_eval_step != state.global_step or latest[0] is None:

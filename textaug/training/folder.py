@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..sources import WEIGHT_FILES, read_json_object
+
 if TYPE_CHECKING:
     import torch
     from huggingface_hub import ModelCard
@@ -18,7 +20,7 @@ __all__ = ["WEIGHTS_FILE", "TRAINING_CONFIG_FILE", "METRICS_FILE", "CARD_FILE", 
            "TRAINING_CURVES_FILE", "check_output_dir", "save_model_folder", "save_training_curves",
            "read_training_info"]
 
-WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_FILE = WEIGHT_FILES[0]
 TRAINING_CONFIG_FILE = "training_config.json"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "README.md"
@@ -94,10 +96,4 @@ def read_training_info(folder: Path) -> dict[str, Any]:
     path = folder / TRAINING_CONFIG_FILE
     if not path.is_file():
         return {}
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not valid JSON ({err}); the model folder is damaged") from None
-    if not isinstance(info, dict):
-        raise ValueError(f"{path}: not a textaug training record (a JSON object)")
-    return info
+    return read_json_object(path, "a textaug training record")
