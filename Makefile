@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.textaug-installed
 WORDNET_FILE := /usr/share/wordnet/data.noun
 
-.PHONY: install sysdeps demo test test-all bench setfit clean
+.PHONY: install sysdeps demo test test-all bench setfit docs clean
 
 install: sysdeps $(STAMP)
 
@@ -63,6 +63,10 @@ test: install $(SETFIT_STAMP)
 
 test-all: install $(SETFIT_STAMP)
 	$(PY) -m pytest -q -m ''
+
+# The reference site (docs/, mkdocs.yml) into site/; the test suite builds it with --strict too.
+docs: install
+	$(VENV)/bin/mkdocs build --strict
 
 BENCH_STAMP := $(VENV)/.textaug-bench-installed
 

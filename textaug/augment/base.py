@@ -158,7 +158,7 @@ class Augmenter(ABC):
         return {"augmenter": type(self).__name__, **_jsonable(params)}
 
     # -- the datasets.map step --------------------------------------------------------------
-    #: How reproducible the output is; the README states it per augmenter.
+    #: How reproducible the output is; docs/augmenters.md states it per augmenter.
     reproducible: ClassVar[str] = "the same output for any batch size and process count"
 
     def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None,
