@@ -1,5 +1,7 @@
+import dataclasses
 import random
 from collections import Counter
+from typing import ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -119,16 +121,83 @@ def test_generate_gives_exactly_n_aug_outputs_and_is_seeded(aug):
 
 def test_sequential_applies_every_child_and_names_them_in_order():
     aug = Sequential(augmenters=[SynonymReplace(alpha=1.0, lexicon=LEX), AEDA()], n_aug=1)
-    made = aug.augment_many("a great movie", random.Random(0), 1)
-    text, op = made[0]
+    (text, op), = aug.augment_batch(["a great movie"], [0])[0]
     assert op == "synonym_replace+aeda"
     assert "splendid" in text and "film" in text and any(m in text.split() for m in ".;?:!,")
 
 
 def test_one_of_respects_weights():
     aug = OneOf(augmenters=[RandomSwap(), AEDA()], weights=[0, 1], n_aug=20)
-    ops = {op for _, op in aug.augment_many("a b c d", random.Random(0), 20)}
+    ops = {op for _, op in aug.augment_batch(["a b c d"], [0])[0]}
     assert ops == {"aeda"}
+
+
+def test_the_contract_has_one_primitive():
+    """augment_batch is what a subclass implements; a per-text augment() on an Augmenter (a second
+    path a dataset run would never take) is refused when the class is defined."""
+    from textaug import Augmenter, TextAugmenter, augment_dataset
+    from datasets import Dataset
+
+    with pytest.raises(TypeError, match="TextAugmenter"):
+        @dataclasses.dataclass(frozen=True, kw_only=True)
+        class PerText(Augmenter):
+            def augment(self, text, rng):
+                return text
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Reverse(Augmenter):  # only the batch hook: generate and the map step derive from it
+        name: ClassVar[str] = "reverse"
+
+        def augment_batch(self, texts, indices, rank=None):
+            return [None if not (t or "").strip() else
+                    [(" ".join(self.rng(i).sample(t.split(), len(t.split()))), self.name) for _ in range(self.n_aug)]
+                    for t, i in zip(texts, indices)]
+
+    aug = Reverse(n_aug=2, seed=3)
+    ds = Dataset.from_dict({"text": ["one two three four", None, "five six seven"], "label": [0, 1, 0]})
+    out = augment_dataset(ds, aug, batch_size=2, load_from_cache_file=False)
+    assert len(out) == 3 * 2 + 1 and out["text"][3] is None
+    assert out["text"][1:3] == aug.generate("one two three four", 0)
+    assert out["text"][5:7] == aug.generate("five six seven", 2)
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Upper(TextAugmenter):
+        name: ClassVar[str] = "upper"
+
+        def augment(self, text, rng):
+            return text.upper()
+
+    assert Upper(n_aug=2).generate("abc") == ["ABC", "ABC"]
+
+
+def test_a_side_output_is_summed_by_augment_dataset_whatever_the_augmenter():
+    """The stats hook: a step that declares a side output gets its per-row counts summed over
+    batches (and class budgets) into info.description, with no special case for its class."""
+    import json
+
+    from datasets import ClassLabel, Dataset, Features, Value
+
+    from textaug import augment_dataset
+    from textaug.augment import SideOutput
+
+    def merge(values):
+        return {"words": sum(json.loads(v)["words"] for v in values if v)}
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Counted(RandomSwap):
+        side_output: ClassVar[SideOutput] = SideOutput("counted_carrier", "counted_words", merge)
+
+        def augment_batch_counted(self, batch, texts, indices, rank):
+            return self.augment_batch(texts, indices, rank), [{"words": len(t.split())} if t else {} for t in texts]
+
+    texts = ["a b c", "d e", "f g h i", ""]
+    ds = Dataset.from_dict({"text": texts, "label": [0, 1, 0, 1]},
+                           features=Features({"text": Value("string"), "label": ClassLabel(names=["x", "y"])}))
+    for kw in ({"batch_size": 3}, {"batch_size": 1, "n_aug_per_label": {"x": 2, "y": 0}}):
+        out = augment_dataset(ds, Counted(n_aug=2), load_from_cache_file=False, **kw)
+        assert "counted_carrier" not in out.column_names
+        expected = 9 if "n_aug_per_label" not in kw else 7  # class y is not augmented: its rows count nothing
+        assert json.loads(out.info.description)["counted_words"] == {"words": expected}
 
 
 @pytest.mark.parametrize("make, message", [
@@ -191,12 +260,12 @@ def test_composites_hand_each_child_the_whole_batch_once():
     from datasets import Dataset
 
     from textaug import AUG_OP, augment_dataset
-    from textaug.augment.base import Augmenter
+    from textaug.augment.base import TextAugmenter
 
     calls: list[int] = []
 
     @dataclasses.dataclass(frozen=True, kw_only=True)
-    class Upper(Augmenter):
+    class Upper(TextAugmenter):
         name: ClassVar[str] = "upper"
 
         def augment(self, text, rng):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from textaug.augment.base import Augmenter
+from textaug.augment.base import TextAugmenter
 from textaug.augment.recipes import build_augmenter
 from textaug.config import TSA, TrainConfig
 from textaug.models.encoding import TokenizerEncoder, pad_batch
@@ -31,7 +31,7 @@ TEXTS = ["a gripping, beautifully shot film", "dull and far too long", "the cast
 
 
 @dataclass(frozen=True, kw_only=True)
-class Unchanged(Augmenter):
+class Unchanged(TextAugmenter):
     """Every copy is the original text."""
 
     def augment(self, text, rng):

@@ -27,6 +27,7 @@ from .augment import (
     Sequential,
     SimilarityFilter,
     SynonymReplace,
+    TextAugmenter,
     augment_dataset,
 )
 from .augment.filters import register_filter
@@ -66,7 +67,7 @@ __all__ = [
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
     "ContextualSubstitute",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
-    "SynonymReplace", "augment_dataset", "__version__",
+    "SynonymReplace", "TextAugmenter", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "RunRecord", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",
     "push_to_hub", "train", "tune",
 ]

@@ -1,7 +1,7 @@
 """Augmenters: frozen configurations that are batched ``datasets.map`` steps."""
 
 from .backtranslate import BackTranslate
-from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
+from .base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter, SideOutput, TextAugmenter
 from .compose import OneOf, Sequential
 from .dataset import augment_dataset
 from .contextual import ContextualSubstitute
@@ -15,6 +15,6 @@ __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter",
     "ContextualSubstitute",
-    "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SynonymReplace",
-    "augment_dataset",
+    "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SideOutput", "SynonymReplace",
+    "TextAugmenter", "augment_dataset",
 ]

@@ -14,7 +14,6 @@ samples, and kept when nothing else differs. Kept-unchanged outputs are counted 
 from __future__ import annotations
 
 import logging
-import random
 import re
 import zlib
 from collections.abc import Sequence
@@ -142,12 +141,6 @@ class BackTranslate(Augmenter):
         return [[back[i * n + k][0] for k in range(n)] for i in range(len(lines))]
 
     # -- the Augmenter contract -----------------------------------------------------------------------
-    def augment(self, text: str, rng: random.Random) -> str:
-        return self.round_trip([text], self.pivots[0])[0][0]
-
-    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        return self.augment_batch([text], [0])[0] or []
-
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         live = live_rows(texts)

@@ -6,19 +6,27 @@ copied, plus two provenance columns, ``aug_op`` and ``aug_source``.
 
 Randomness comes from one ``random.Random`` per input row, seeded from (augmenter name, seed, row
 index), never from global state: the output is the same whatever ``batch_size`` or ``num_proc``.
+
+One primitive: :meth:`Augmenter.augment_batch` is the only thing a subclass implements, and the
+``datasets.map`` step, :meth:`Augmenter.generate` and ``augment_dataset`` all derive from it, so
+the per-text and the dataset paths cannot disagree. :class:`TextAugmenter` implements it for an
+augmenter that edits one text at a time (``augment(text, rng)``). A step with counts to report
+(the filters) declares a :class:`SideOutput`: ``augment_dataset`` sums it over batches and
+workers into ``info.description``, whatever the augmenter.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-__all__ = ["Augmenter", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
+__all__ = ["Augmenter", "TextAugmenter", "SideOutput", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
            "normalize_stopwords", "passes_through", "live_rows"]
 
 #: Provenance columns added to every augmented dataset.
@@ -84,10 +92,22 @@ def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> None:
         raise ValueError(f"{name} must be in {bound}, got {value}")
 
 
+@dataclass(frozen=True)
+class SideOutput:
+    """Counts a map step reports beside its rows: each batch writes a JSON object (or "") per
+    output row into ``column``; ``augment_dataset`` removes the column and stores ``merge`` of its
+    values under ``key`` in ``info.description`` (and the log)."""
+
+    column: str
+    key: str
+    merge: Callable[[Sequence[str]], dict[str, Any]]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Augmenter(ABC):
-    """Base of every augmenter. Subclasses implement :meth:`augment` (and may override
-    :meth:`augment_many` to share work between the ``n_aug`` outputs of one text).
+    """Base of every augmenter. Subclasses implement :meth:`augment_batch` (one call per batch, so a
+    model-backed augmenter runs its model once per batch); :class:`TextAugmenter` implements it
+    for augmenters that edit one text at a time.
 
     ``None``, empty and whitespace-only texts pass through unchanged: the row appears once, as an
     original, even with ``keep_original=False``, and gets no augmented copies (copies of nothing
@@ -115,29 +135,29 @@ class Augmenter(ABC):
             raise ValueError(f"keep_original must be True or False, got {self.keep_original!r}")
         _check_int("seed", self.seed, 0, _MAX_SEED)
 
-    # -- the per-text API -------------------------------------------------------------------
-    @abstractmethod
-    def augment(self, text: str, rng: random.Random) -> str:
-        """One augmented version of a non-empty ``text``, drawing randomness only from ``rng``."""
+    #: Counts this step reports beside its rows (see :class:`SideOutput`); None for most.
+    side_output: ClassVar[SideOutput | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The contract has one primitive: a per-text augment() on an Augmenter would be a second
+        # path that the dataset run never takes. Say so when the class is defined.
+        if "augment" in cls.__dict__ and not getattr(cls, "_per_text", False):
+            raise TypeError(f"{cls.__name__} defines augment(text, rng): subclass textaug.augment.TextAugmenter "
+                            "for a per-text augmenter, or implement augment_batch(texts, indices, rank)")
 
     @property
     def op_name(self) -> str:
         """What ``aug_op`` says of this augmenter's outputs."""
         return self.name
 
-    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        """``n`` augmented versions of ``text`` as ``(text, operation name)`` pairs."""
-        return [(self.augment(text, rng), self.op_name) for _ in range(n)]
-
+    @abstractmethod
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
-        """Outputs for a batch: ``None`` for a pass-through text, else ``n_aug`` pairs.
-
-        Model-backed augmenters override this to run their model once per batch; ``rank`` is the
-        datasets worker's (``ds.map(..., with_rank=True)``), which picks its GPU.
-        """
-        return [None if passes_through(text) else self.augment_many(text, self.rng(index), self.n_aug)
-                for text, index in zip(texts, indices)]
+        """Outputs for a batch: ``None`` for a pass-through text (:func:`passes_through`), else
+        exactly ``n_aug`` ``(text, operation name)`` pairs, drawing randomness only from
+        :meth:`rng` of each row's index. ``rank`` is the datasets worker's
+        (``ds.map(..., with_rank=True)``), which picks a model-backed augmenter's GPU."""
 
     def rng(self, index: int) -> random.Random:
         """The random generator for input row ``index`` (what :meth:`augment_batch` uses)."""
@@ -169,7 +189,24 @@ class Augmenter(ABC):
                 "use ds.map(aug, batched=True, with_indices=True) or textaug.augment_dataset(ds, aug)"
             )
         texts = self._texts(batch)
-        return assemble(batch, self.column, indices, self.keep_original, self.augment_batch(texts, indices, rank=rank))
+        if self.side_output is None:
+            return assemble(batch, self.column, indices, self.keep_original,
+                            self.augment_batch(texts, indices, rank=rank))
+        outputs, counts = self.augment_batch_counted(batch, texts, indices, rank)
+        out = assemble(batch, self.column, indices, self.keep_original, outputs)
+        carrier: list[str] = []
+        for made, row_counts in zip(outputs, counts):  # a row's counts ride on the first row of its group
+            size = (1 if self.keep_original or made is None else 0) + len(made or [])
+            carrier += [json.dumps(row_counts) if row_counts else ""] + [""] * (size - 1)
+        out[self.side_output.column] = carrier
+        return out
+
+    def augment_batch_counted(self, batch: Mapping[str, list], texts: Sequence[str | None], indices: Sequence[int],
+                              rank: int | None) -> tuple[list[list[tuple[str, str]] | None], list[dict[str, Any]]]:
+        """The hook of a step with a :attr:`side_output`: its outputs (as :meth:`augment_batch`)
+        and one JSON-friendly dict of counts per input row, with the whole batch at hand (e.g. a
+        label column)."""
+        raise NotImplementedError(f"{type(self).__name__} declares a side_output: implement augment_batch_counted")
 
     def _texts(self, batch: Mapping[str, list]) -> list:
         if self.column not in batch:
@@ -186,6 +223,28 @@ class Augmenter(ABC):
                     f"{text!r}; the dataset has columns {sorted(batch)}"
                 )
         return texts
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextAugmenter(Augmenter):
+    """An augmenter that edits one text at a time: subclasses implement :meth:`augment` (and may
+    override :meth:`augment_many` to share work between the ``n_aug`` outputs of one text);
+    :meth:`augment_batch` runs them row by row, each row with its own generator."""
+
+    _per_text: ClassVar[bool] = True
+
+    @abstractmethod
+    def augment(self, text: str, rng: random.Random) -> str:
+        """One augmented version of a non-empty ``text``, drawing randomness only from ``rng``."""
+
+    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
+        """``n`` augmented versions of ``text`` as ``(text, operation name)`` pairs."""
+        return [(self.augment(text, rng), self.op_name) for _ in range(n)]
+
+    def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
+                      rank: int | None = None) -> list[list[tuple[str, str]] | None]:
+        return [None if passes_through(text) else self.augment_many(text, self.rng(index), self.n_aug)
+                for text, index in zip(texts, indices)]
 
 
 def _jsonable(value: Any) -> Any:

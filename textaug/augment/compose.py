@@ -61,16 +61,6 @@ class Sequential(Augmenter):
     def op_name(self) -> str:
         return "+".join(child.op_name for child in self.augmenters)
 
-    def augment(self, text: str, rng: random.Random) -> str:
-        for child in self.augmenters:
-            if text.strip():  # a child may empty a text (a user's own augmenter); stop there
-                text = child.augment(text, rng)
-        return text
-
-    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        name = self.op_name
-        return [(self.augment(text, rng), name) for _ in range(n)]
-
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         rows, items, keys = _items(texts, indices, self.n_aug)
@@ -109,16 +99,6 @@ class OneOf(Augmenter):
         if self.weights is None:
             return self.augmenters[int(rng.random() * len(self.augmenters))]
         return rng.choices(self.augmenters, weights=self.weights)[0]
-
-    def augment(self, text: str, rng: random.Random) -> str:
-        return self._pick(rng).augment(text, rng)
-
-    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        out = []
-        for _ in range(n):
-            child = self._pick(rng)
-            out.append((child.augment(text, rng), child.op_name))
-        return out
 
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:

@@ -85,18 +85,6 @@ class ContextualSubstitute(Augmenter):
             return options[int(rng.random() * len(options))]
         return rng.choices(options, weights=weights.tolist())[0]
 
-    def augment(self, text: str, rng: random.Random) -> str:  # the per-text path, through a batch of one
-        return self.augment_batch([text], [0])[0][0][0]
-
-    def augment_many(self, text: str, rng: random.Random, n: int) -> list[tuple[str, str]]:
-        import dataclasses
-
-        return dataclasses.replace(self, n_aug=n).augment_batch([text], [0])[0] or []
-
-    def generate(self, text: str, index: int = 0) -> list[str]:
-        made = self.augment_batch([text], [index])[0]
-        return [t for t, _ in made] if made else []
-
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         out: list[list[tuple[str, str]] | None] = [None] * len(texts)

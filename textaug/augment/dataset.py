@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -128,22 +129,20 @@ def augment_dataset(
     kw = {"num_proc": num_proc, "batch_size": batch_size, "load_from_cache_file": load_from_cache_file, "desc": desc}
     if balance or n_aug_per_label is not None:
         budgets = label_budgets(ds, aug.n_aug, label_column, balance=balance, per_label=n_aug_per_label)
-        out = _with_filter_stats(_augment_per_label(ds, aug, budgets, label_column, **kw))
+        out = _with_side_output(_augment_per_label(ds, aug, budgets, label_column, **kw), aug)
     else:
-        out = _with_filter_stats(_map(ds, aug, aug, **kw))
+        out = _with_side_output(_map(ds, aug, aug, **kw), aug)
     return _with_unchanged_counts(out, ds, aug.column)
 
 
 def _features(ds: "Dataset", aug: Augmenter):
     from datasets import Value
 
-    from .filters import FILTER_STATS, Filtered
-
     features = ds.features.copy()
     features[AUG_OP] = Value("string")
     features.setdefault(AUG_SOURCE, Value("int64"))
-    if isinstance(aug, Filtered):
-        features[FILTER_STATS] = Value("string")
+    if aug.side_output is not None:
+        features[aug.side_output.column] = Value("string")
     return features
 
 
@@ -177,19 +176,16 @@ def _map(ds: "Dataset", step, aug: Augmenter, *, num_proc, batch_size, load_from
     )
 
 
-def _with_filter_stats(out: "Dataset") -> "Dataset":
-    """What the filters dropped, summed over every batch and worker, moved from its carrier column
-    into ``info.description`` (and the log)."""
-    from .filters import FILTER_STATS, merge_filter_stats
-
-    if FILTER_STATS not in out.column_names:
+def _with_side_output(out: "Dataset", aug: Augmenter) -> "Dataset":
+    """The step's side output (e.g. what the filters dropped), summed over every batch and worker,
+    moved from its carrier column into ``info.description`` (and the log)."""
+    side = aug.side_output
+    if side is None or side.column not in out.column_names:
         return out
-    import logging
-
-    stats = merge_filter_stats(out[FILTER_STATS])
-    out = out.remove_columns(FILTER_STATS)
-    _describe_in_info(out, FILTER_STATS_KEY, stats)
-    logging.getLogger(__name__).info("filters: %s", stats)
+    totals = side.merge(out[side.column])
+    out = out.remove_columns(side.column)
+    _describe_in_info(out, side.key, totals)
+    logging.getLogger(__name__).info("%s: %s", side.key, totals)
     return out
 
 
@@ -200,15 +196,13 @@ def _augment_per_label(ds: "Dataset", aug: Augmenter, budgets: dict[Any, int], l
 
     from datasets import concatenate_datasets
 
-    from .filters import FILTER_STATS, Filtered
-
     labels = ds[label_column]
     parts = []
     for value, n in budgets.items():
         rows = tuple(i for i, v in enumerate(labels) if v == value)
         subset = ds.select(rows)
         if n == 0:  # this class is not augmented: its rows as originals
-            extra = {FILTER_STATS: [""] * len(rows)} if isinstance(aug, Filtered) else {}
+            extra = {aug.side_output.column: [""] * len(rows)} if aug.side_output is not None else {}
             part = subset.map(lambda b, idx: {AUG_OP: ["original"] * len(idx), AUG_SOURCE: [rows[i] for i in idx],
                                               **{k: v[: len(idx)] for k, v in extra.items()}},
                               batched=True, with_indices=True, features=_features(subset, aug))

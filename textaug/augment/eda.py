@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from . import tokens as tk
-from .base import Augmenter, check_fraction, passes_through
+from .base import Augmenter, TextAugmenter, check_fraction, passes_through
 from .lexicon import STOPWORDS, Lexicon
 
 __all__ = ["SynonymReplace", "RandomInsert", "RandomSwap", "RandomDelete", "EDA", "AEDA", "WordAugmenter"]
@@ -150,7 +150,7 @@ def punctuation_insert(tokens: tk.Tokens, rng: random.Random, ratio: float, mark
 
 
 @dataclass(frozen=True, kw_only=True)
-class WordAugmenter(Augmenter):
+class WordAugmenter(TextAugmenter):
     """An augmenter that works on parsed tokens: each text is parsed once for all its outputs."""
 
     def __post_init__(self) -> None:

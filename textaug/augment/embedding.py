@@ -121,10 +121,6 @@ class EmbeddingSubstitute(Augmenter):
         words = list({t.tx[i].lower() for t in parsed for i in t.words} - stop)
         return dict(zip(words, self.table().lookup(words)))
 
-    def augment(self, text: str, rng: random.Random) -> str:
-        parsed = tk.parse(text)
-        return self._substitute(parsed, self._neighbours([parsed]), rng)
-
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         live = live_rows(texts)

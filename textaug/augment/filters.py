@@ -24,13 +24,14 @@ import dataclasses
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Augmenter, assemble
+from .base import Augmenter, SideOutput
+from .dataset import FILTER_STATS_KEY
 from .runtime import SentenceEncoder
 
 __all__ = ["Filtered", "SimilarityFilter", "FILTER_STATS", "merge_filter_stats", "register_filter", "filter_class",
@@ -128,6 +129,8 @@ class Filtered(Augmenter):
     fill: str = field(default="fewer", metadata={"help": "when fewer pass: 'fewer' keeps fewer, 'best' fills with the best rejects"})
     label_column: str = field(default="label", metadata={"help": "column of the labels the filters see"})
     name: ClassVar[str] = "filtered"
+    #: the counts of what the filters dropped, carried per row and summed by augment_dataset
+    side_output: ClassVar[SideOutput] = SideOutput(FILTER_STATS, FILTER_STATS_KEY, merge_filter_stats)
 
     def __post_init__(self) -> None:
         if not isinstance(self.augmenter, Augmenter):
@@ -153,26 +156,12 @@ class Filtered(Augmenter):
     def reproducible(self) -> str:  # type: ignore[override]
         return self.augmenter.reproducible
 
-    def augment(self, text, rng):  # the filters need a batch and its labels: no per-text path
-        raise NotImplementedError("Filtered works on batches: use augment_dataset or ds.map(aug, batched=True, ...)")
-
-    def __call__(self, batch: Mapping[str, list], indices: Sequence[int] | None = None,
-                 rank: int | None = None) -> dict[str, list]:
-        if indices is None or isinstance(indices, int):
-            raise ValueError("Filtered is a batched map step with row indices: use augment_dataset(ds, aug)")
-        texts = self._texts(batch)
+    def augment_batch_counted(self, batch, texts, indices, rank):
         labels = batch.get(self.label_column)
         if labels is None and any(f.needs_labels for f in self.filters):
             raise ValueError(f"a filter needs the labels, but the data has no column {self.label_column!r}; "
                              f"its columns are {sorted(batch)}")
-        outputs, stats = self._select(texts, indices, labels, rank)
-        out = assemble(batch, self.column, indices, self.keep_original, outputs)
-        column = []
-        for made, row_stats in zip(outputs, stats):  # the counts ride on the first row of each group
-            size = (1 if self.keep_original or made is None else 0) + len(made or [])
-            column += [json.dumps(row_stats) if row_stats else ""] + [""] * (size - 1) if size else []
-        out[FILTER_STATS] = column
-        return out
+        return self._select(texts, indices, labels, rank)
 
     def augment_batch(self, texts, indices, rank=None):
         return self._select(texts, indices, None, rank)[0]

@@ -69,10 +69,6 @@ class NlpaugAugmenter(Augmenter):
     def op_name(self) -> str:
         return f"nlpaug:{getattr(self.augmenter, 'name', type(self.augmenter).__name__)}"
 
-    def augment(self, text: str, rng: random.Random) -> str:
-        with _seeded_globals(rng.getrandbits(63)):
-            return _as_text(self.augmenter.augment(text), text)
-
     def augment_batch(self, texts: Sequence[str | None], indices: Sequence[int],
                       rank: int | None = None) -> list[list[tuple[str, str]] | None]:
         positions = live_rows(texts)
