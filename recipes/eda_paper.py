@@ -28,17 +28,17 @@ model) under ``--output-dir``.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from textaug.atomic import atomic_path
 from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import load_table, read_labelled_tsv, stratified_sample
 from textaug.training.pipeline import train
+
+from recipe_runs import add_run_options, mean_sd, previous_runs, signed, write_results
 
 TASKS = ("sst2", "subj", "trec")
 #: Hub copies of the tasks (text, label), for users with the network and without the paper's files.
@@ -85,13 +85,6 @@ def split(full, size: str, seed: int, validation_n: int):
     return stratified_sample(parts["train"], int(size), seed=seed), parts["test"]
 
 
-def _cell(values: list[float]) -> str:
-    if not values:
-        return ""
-    spread = f" ± {statistics.stdev(values) * 100:.1f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values) * 100:.1f}{spread}"
-
-
 def table(runs: list[dict]) -> str:
     """One row per model and size: each task with and without EDA, the mean over tasks, the gain,
     and the paper's average beside."""
@@ -105,7 +98,7 @@ def table(runs: list[dict]) -> str:
             for recipe in ("none", "eda"):
                 values = [r["test_accuracy"] for r in runs if (r["model"], r["size"], r["task"], r["recipe"])
                           == (model, size, task, recipe)]
-                cells.append(_cell(values))
+                cells.append(mean_sd(values))
         cell_runs = [r for r in runs if (r["model"], r["size"]) == (model, size)]
         seeds = sorted({r["seed"] for r in cell_runs})
         for recipe in means:  # per seed, the mean over the tasks, so the spread is over seeds
@@ -116,8 +109,7 @@ def table(runs: list[dict]) -> str:
         gain = [a - b for a, b in zip(means["eda"], means["none"])]
         paper = PAPER.get((MODELS[model].family, size))
         lines.append(f"| {MODELS[model].name} | {size} | " + " | ".join(cells)
-                     + f" | {_cell(means['none'])} | {_cell(means['eda'])} | "
-                     + (f"{'+' if statistics.mean(gain) >= 0 else ''}{_cell(gain)}" if gain else "")
+                     + f" | {mean_sd(means['none'])} | {mean_sd(means['eda'])} | {signed(gain)}"
                      + f" | {paper[0] if paper else '-'} | {paper[1] if paper else '-'} |")
     return "\n".join(lines)
 
@@ -155,7 +147,7 @@ def plot(runs: list[dict], path: Path) -> None:
 
 
 #: runs.csv's columns that are not text, with their types (for --resume)
-_NUMERIC = {"seed": int, "alpha": float, "n_aug": int, "train_rows": int, "steps": int, "selected_step": int,
+NUMERIC = {"seed": int, "alpha": float, "n_aug": int, "train_rows": int, "steps": int, "selected_step": int,
             "validation_accuracy": float, "test_accuracy": float, "seconds": float}
 
 
@@ -163,25 +155,8 @@ def _key(run: dict) -> tuple:
     return run["task"], run["size"], run["model"], run["recipe"], int(run["seed"])
 
 
-def read_runs(path: Path) -> list[dict]:
-    """The rows of a runs.csv this recipe wrote, with their numbers typed again."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [{k: (_NUMERIC[k](v) if k in _NUMERIC and v != "" else v) for k, v in row.items()}
-                for row in csv.DictReader(handle)]
-
-
-def write_runs(path: Path, runs: list[dict]) -> None:
-    """Every run as a row of a CSV (the columns of the first run), as :func:`read_runs` reads it."""
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
-        writer.writeheader()
-        writer.writerows(runs)
-
-
 def _write(out: Path, runs: list[dict], header: str) -> None:
-    write_runs(out / "runs.csv", runs)
-    (out / "results.md").write_text(header + "\n\n" + table(runs) + "\n", encoding="utf-8")
-    plot(runs, out / "results.png")
+    write_results(out, runs, header + "\n\n" + table(runs), lambda path: plot(runs, path))
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -195,25 +170,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--max-steps", type=int, default=None, help="override every model's step cap")
     p.add_argument("--transformer", default=None, help="the checkpoint the minilm row uses (default: minilm)")
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv (default: the hub copies)")
-    p.add_argument("--output-dir", default="out/eda-paper")
     p.add_argument("--quick", action="store_true", help="SST-2, 500 examples, one seed, the two vector models")
-    p.add_argument("--resume", action="store_true",
-                   help="keep the runs already in OUTPUT_DIR/runs.csv and run only the missing ones")
-    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
-                   help="train nothing: write the table and plot of these runs.csv files (e.g. of split-up runs)")
+    add_run_options(p, "out/eda-paper")
     args = p.parse_args(argv)
     if args.quick:
         args.task, args.size, args.model, args.seeds = ["sst2"], ["500"], ["lstm", "cnn"], [0]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data_dir) if args.data_dir else None
+    runs = previous_runs(args, NUMERIC)
     if args.report:  # the table of finished runs; the header names what they contain
-        runs = [r for path in args.report for r in read_runs(Path(path))]
         args.seeds = sorted({r["seed"] for r in runs})
         args.model = [k for k in MODELS if any(r["model"] == k for r in runs)]
         args.task = []  # nothing to train
-    else:
-        runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").exists() else []
     done = {_key(r) for r in runs}
     for task in args.task:
         full, test = load_task(task, data_dir)

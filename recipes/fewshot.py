@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import eda_paper  # noqa: E402  (the SST-2/SUBJ/TREC loaders, runs.csv read and write)
+import eda_paper  # noqa: E402  (the SST-2/SUBJ/TREC loaders)
+from recipe_runs import add_run_options, mean_sd, previous_runs, signed, write_results  # noqa: E402
 
 TASKS = ("sst2", "subj", "trec", "rt", "bbc")
 KS = (8, 16, 32, 64)
@@ -205,15 +206,7 @@ def describe(runs: list[dict], model: str | None, settings: dict[str, str] | Non
 
 
 def _cell(values: list[float]) -> str:
-    return eda_paper._cell(values) + (f" (n={len(values)})" if values else "")
-
-
-def _diff(values: list[float]) -> str:
-    if not values:
-        return ""
-    mean = statistics.mean(values) * 100
-    spread = f" ± {statistics.stdev(values) * 100:.1f}" if len(values) > 1 else ""
-    return f"{'+' if mean >= 0 else ''}{mean:.1f}{spread}"
+    return mean_sd(values) + (f" (n={len(values)})" if values else "")
 
 
 def table(runs: list[dict]) -> str:
@@ -237,7 +230,7 @@ def table(runs: list[dict]) -> str:
             cells = [_cell(list(by(task, k, c).values())) for c in conditions]
             if has_setfit:
                 peer = by(task, k, SETFIT)
-                cells += [_diff([v - peer[s] for s, v in by(task, k, c).items() if s in peer]) for c in others]
+                cells += [signed([v - peer[s] for s, v in by(task, k, c).items() if s in peer]) for c in others]
             lines.append(f"| {task} | {k} | " + " | ".join(cells) + " |")
     for k in ks:  # per seed the mean over the tasks that every condition ran, so the spread is over seeds
         per_seed: dict[str, dict[int, float]] = {}
@@ -250,7 +243,7 @@ def table(runs: list[dict]) -> str:
                     per_seed[c][s] = statistics.mean(values)
         cells = [_cell(list(per_seed[c].values())) for c in conditions]
         if has_setfit:
-            cells += [_diff([v - per_seed[SETFIT][s] for s, v in per_seed[c].items() if s in per_seed[SETFIT]])
+            cells += [signed([v - per_seed[SETFIT][s] for s, v in per_seed[c].items() if s in per_seed[SETFIT]])
                       for c in others]
         lines.append(f"| **mean of {len(tasks)}** | {k} | " + " | ".join(cells) + " |")
     seconds = " | ".join(f"{c} {statistics.median(float(r['seconds']) for r in runs if r['condition'] == c):.0f}"
@@ -289,19 +282,12 @@ _NUMERIC = {"k": int, "seed": int, "train_rows": int, "trained_rows": int, "step
             "test_macro_f1": float, "seconds": float}
 
 
-def read_runs(path: Path) -> list[dict]:
-    return [{k: (_NUMERIC[k](v) if k in _NUMERIC and v != "" else v) for k, v in row.items()}
-            for row in eda_paper.read_runs(path)]
-
-
 def _key(run: dict) -> tuple:
     return run["task"], int(run["k"]), run["condition"], int(run["seed"])
 
 
 def _write(out: Path, runs: list[dict], header: str) -> None:
-    eda_paper.write_runs(out / "runs.csv", runs)
-    (out / "results.md").write_text(header + "\n\n" + table(runs) + "\n", encoding="utf-8")
-    plot(runs, out / "results.png")
+    write_results(out, runs, header + "\n\n" + table(runs), lambda path: plot(runs, path))
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -328,11 +314,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--test-n", type=int, default=1000, help="test rows scored per run, at most (default: 1000)")
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv for sst2/subj/trec "
                                                      "(default: the hub copies)")
-    p.add_argument("--output-dir", default="out/fewshot")
     p.add_argument("--quick", action="store_true", help="SST-2, K=8, one seed: finetune, contrastive, setfit")
-    p.add_argument("--resume", action="store_true", help="keep the runs of output-dir/runs.csv, run the rest")
-    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
-                   help="train nothing: write the table and plot of these runs.csv files")
+    add_run_options(p, "out/fewshot")
     args = p.parse_args(argv)
     settings = {c: setting(c, args.pairs, args.loss, args.num_iterations, args.dev, args.lr) for c in CONDITIONS}
     if args.quick:
@@ -342,11 +325,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     model = args.model or "minilm"
     encoder_path = args.model or str(minilm_path())
     data_dir = Path(args.data_dir) if args.data_dir else None
+    runs = previous_runs(args, _NUMERIC)
     if args.report:
-        runs = [r for path in args.report for r in read_runs(Path(path))]
         args.task = []
-    else:
-        runs = read_runs(out / "runs.csv") if args.resume and (out / "runs.csv").is_file() else []
     for r in runs if args.resume else []:
         wanted = settings[r["condition"]]
         if r.get("setting", wanted) != wanted:

@@ -34,8 +34,12 @@ from typing import Any
 from sklearn.metrics import accuracy_score, f1_score
 
 import eda_paper  # the same tasks, loaders and splits
+from recipe_runs import add_run_options, mean_sd, previous_runs, read_runs, write_results
 
 PEER = "setfit"
+#: runs.csv's columns that are not text, with their types (for --resume and --report)
+NUMERIC = {"seed": int, "train_rows": int, "num_iterations": int, "test_accuracy": float, "test_macro_f1": float,
+           "seconds": float}
 
 
 def train_setfit(model_path: str, train_ds, test_ds, *, seed: int, num_iterations: int, max_steps: int,
@@ -63,7 +67,7 @@ def train_setfit(model_path: str, train_ds, test_ds, *, seed: int, num_iteration
 
 
 def _mean_sd(values: list[float]) -> str:
-    return f"{eda_paper._cell(values)} (n={len(values)})" if values else "-"
+    return f"{mean_sd(values)} (n={len(values)})" if values else "-"
 
 
 def table(runs: list[dict], compare: list[dict]) -> str:
@@ -85,8 +89,7 @@ def table(runs: list[dict], compare: list[dict]) -> str:
 
 
 def _write(out: Path, runs: list[dict], compare: list[dict], header: str) -> None:
-    eda_paper.write_runs(out / "runs.csv", runs)
-    (out / "results.md").write_text(header + "\n\n" + table(runs, compare) + "\n", encoding="utf-8")
+    write_results(out, runs, header + "\n\n" + table(runs, compare))
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
@@ -102,22 +105,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--model", default=None, help="the sentence encoder (default: the packaged all-MiniLM-L6-v2)")
     p.add_argument("--data-dir", default=None, help="{task}/train.tsv and test.tsv (default: the hub copies)")
     p.add_argument("--compare", default=None, metavar="CSV", help="eda_paper.py's runs.csv, for textaug's MiniLM rows")
-    p.add_argument("--output-dir", default="out/setfit")
-    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
-                   help="train nothing: write the table of these runs.csv files (e.g. seeds run apart)")
+    add_run_options(p, "out/setfit")
     args = p.parse_args(argv)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    compare = eda_paper.read_runs(Path(args.compare)) if args.compare else []
+    compare = read_runs(args.compare, eda_paper.NUMERIC) if args.compare else []
     model_path = args.model or str(minilm_path())
     data_dir = Path(args.data_dir) if args.data_dir else None
-    runs: list[dict] = [r for path in args.report for r in eda_paper.read_runs(Path(path))] if args.report else []
+    runs = previous_runs(args, NUMERIC)
     if args.report:
         args.task, args.seeds = [], sorted({int(r["seed"]) for r in runs})
+    done = {(r["task"], r["size"], int(r["seed"]), int(r["num_iterations"])) for r in runs}
     for task in args.task:
         full, test = eda_paper.load_task(task, data_dir)
         for size in args.size:
             for seed in args.seeds:
+                if (task, size, seed, args.num_iterations) in done:
+                    continue
                 train_ds, _ = eda_paper.split(full, size, seed, args.validation_n)
                 result = train_setfit(model_path, train_ds, test, seed=seed, num_iterations=args.num_iterations,
                                       max_steps=args.max_steps)

@@ -34,18 +34,18 @@ Tasks: ``builtin`` (the built-in Rotten Tomatoes corpus; its own test split) and
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textaug.atomic import atomic_path
 from textaug.augment.recipes import eda_paper_setting
 from textaug.config import TrainConfig
 from textaug.data import load_builtin, read_labelled_tsv, stratified_sample
 from textaug.training.pipeline import train
+
+from recipe_runs import add_run_options, mean_sd, previous_runs, signed, write_results
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eda"
 TASKS = ("builtin", "sst2", "subj", "trec")
@@ -93,13 +93,9 @@ def _splits(task: str, data: Path, validation_n: int, n: int, seed: int, test_n:
     return rest["train"], pool["test"], list(rest["test"]["text"]), test
 
 
-def _mean_sd(values: list[float]) -> str:
-    spread = f" ± {statistics.stdev(values) * 100:.2f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values) * 100:.2f}{spread}"
-
-
-def _signed(values: list[float]) -> str:
-    return ("+" if statistics.mean(values) >= 0 else "") + _mean_sd(values)
+#: runs.csv's columns that are not text, with their types (for --resume and --report)
+NUMERIC = {"seed": int, "labeled": int, "unlabeled": int, "train_rows": int, "steps": int, "selected_step": int,
+           "validation_accuracy": float, "test_accuracy": float, "test_macro_f1": float, "seconds": float}
 
 
 def table(runs: list[dict], names: list[str]) -> str:
@@ -110,9 +106,8 @@ def table(runs: list[dict], names: list[str]) -> str:
         cell = {c: {r["seed"]: r["test_accuracy"] for r in runs if (r["task"], r["model"], r["condition"]) == (task, model, c)}
                 for c in names}
         seeds = sorted(cell["none"])
-        means = [_mean_sd(list(cell[c].values())) if cell[c] else "" for c in names]
-        diffs = [_signed([cell[c][s] - cell["none"][s] for s in seeds if s in cell[c]]) if cell[c] else ""
-                 for c in names[1:]]
+        means = [mean_sd(list(cell[c].values()), digits=2) for c in names]
+        diffs = [signed([cell[c][s] - cell["none"][s] for s in seeds if s in cell[c]], digits=2) for c in names[1:]]
         lines.append(f"| {task} | {model} | " + " | ".join(means) + " | " + " | ".join(diffs) + " |")
     return "\n".join(lines)
 
@@ -156,10 +151,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--max-steps", type=int, default=None, help="override the step cap of every model")
     p.add_argument("--data", default=str(DEFAULT_DATA))
-    p.add_argument("--output-dir", default="out/training-time-augmentation")
     p.add_argument("--quick", action="store_true", help="builtin task, BiLSTM, one seed")
-    p.add_argument("--report", nargs="+", metavar="CSV", default=None,
-                   help="train nothing: write the table and plot of the runs in these runs.csv files")
+    add_run_options(p, "out/training-time-augmentation")
     args = p.parse_args(argv)
     if args.quick:
         args.task, args.model, args.seeds = ["builtin"], ["lstm-glove"], [0]
@@ -169,13 +162,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     names = [c for c in conditions(args.n) if c in args.conditions]
     if names[0] != "none":
         raise SystemExit("--conditions must include none: every difference is taken from it")
+    runs = previous_runs(args, NUMERIC)
     if args.report:
-        runs = _read_runs(args.report)
         _write_report(out, runs, [c for c in names if any(r["condition"] == c for r in runs)],
                       _header(args, sorted({r["seed"] for r in runs}), sum(r["seconds"] for r in runs) / 60, len(runs)))
         return runs
-    runs: list[dict] = []
-    began = time.perf_counter()
+    done = {(r["task"], r["model"], r["condition"], int(r["seed"])) for r in runs}
     for task in args.task:
         for seed in args.seeds:
             labeled, validation, unlabeled, test = _splits(task, Path(args.data), args.validation_n, args.n, seed,
@@ -187,6 +179,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 budget = BUDGETS["static" if static else "transformer"]
                 steps = args.max_steps or budget.max_steps
                 for name in names:
+                    if (task, model, name, seed) in done:
+                        continue
                     options = conditions(args.n)[name]
                     config = TrainConfig(
                         model=model, seed=seed, max_length=64, max_steps=steps, select="best",
@@ -203,11 +197,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
                            "validation_accuracy": m.validation.scores.accuracy, "test_accuracy": m.test.accuracy,
                            "test_macro_f1": m.test.macro_f1, "seconds": round(time.perf_counter() - started, 1)}
                     runs.append(row)
-                    _write_csv(out / "runs.csv", runs)  # after every run: a cut-off run keeps what it measured
+                    write_results(out, runs, "(partial)\n\n" + table(runs, names))  # after every run: a cut-off run keeps what it measured
                     print(f"{task} {model} seed={seed} {name}: test accuracy {row['test_accuracy']:.4f} "
                           f"(validation {row['validation_accuracy']:.4f}, step {row['selected_step']} of "
                           f"{row['steps']}, {row['seconds']:.0f} s)", flush=True)
-    _write_report(out, runs, names, _header(args, args.seeds, (time.perf_counter() - began) / 60, len(runs)))
+    # the runs' own seconds, so a resumed table still states the compute it took
+    _write_report(out, runs, names, _header(args, args.seeds, sum(float(r["seconds"]) for r in runs) / 60, len(runs)))
     return runs
 
 
@@ -219,28 +214,9 @@ def _header(args, seeds, minutes: float, n_runs: int) -> str:
             f"kept. {n_runs} runs, {minutes:.0f} minutes of training and testing.")
 
 
-def _write_csv(path: Path, runs: list[dict]) -> None:
-    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(runs[0]))
-        writer.writeheader()
-        writer.writerows(runs)
-
-
-def _read_runs(paths: list[str]) -> list[dict]:
-    numbers = {"seed": int, "labeled": int, "unlabeled": int, "train_rows": int, "steps": int, "selected_step": int,
-               "validation_accuracy": float, "test_accuracy": float, "test_macro_f1": float, "seconds": float}
-    runs = []
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            runs += [{k: numbers[k](v) if k in numbers else v for k, v in row.items()} for row in csv.DictReader(handle)]
-    return runs
-
-
 def _write_report(out: Path, runs: list[dict], names: list[str], header: str) -> None:
     text = header + "\n\n" + table(runs, names) + "\n"
-    _write_csv(out / "runs.csv", runs)
-    (out / "results.md").write_text(text, encoding="utf-8")
-    plot(runs, names, out / "results.png")
+    write_results(out, runs, text, lambda path: plot(runs, names, path))
     print("\n" + text)
     print(f"every run: {out / 'runs.csv'}; plot: {out / 'results.png'}")
 
