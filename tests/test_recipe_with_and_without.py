@@ -28,7 +28,7 @@ def test_with_and_without_writes_paired_runs_table_and_plot(sst2_train_path, tmp
     text = (out / "results.md").read_text(encoding="utf-8")
     diffs = [runs[i + 1]["test_accuracy"] - runs[i]["test_accuracy"] for i in (0, 2)]
     sign = "+" if statistics.mean(diffs) >= 0 else ""
-    assert f"| sst2 | lstm-glove |" in text and f"| {sign}{statistics.mean(diffs) * 100:.2f} ± " in text
+    assert "| sst2 | lstm-glove |" in text and f"| {sign}{statistics.mean(diffs) * 100:.2f} ± " in text
     assert "4 runs" in text
     assert (out / "results.png").stat().st_size > 5000
     # --resume keeps the finished runs and trains nothing when none is missing

@@ -1,4 +1,5 @@
-"""The Accelerate loop: optimizer, schedule, resume, steps, validation, checkpoints, selection.
+"""The Accelerate loop: optimizer, schedule, steps; checkpoints (:mod:`.checkpoints`) and the
+choice of the kept weights (:mod:`.selection`) are objects it calls.
 
 ``fit`` trains the model it is given in place and returns what happened. It prints nothing but
 its progress bar and writes nothing but resumable checkpoints under ``checkpoint_dir``; the model
@@ -8,29 +9,24 @@ process or under ``accelerate launch`` / ``torchrun`` with many.
 
 from __future__ import annotations
 
-import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..config import Select, Strategy, TrainConfig
+from ..config import Strategy, TrainConfig
 from .batches import EncodedRows, make_loader
-from .evaluation import evaluate
-from .folder import WEIGHTS_FILE
+from .checkpoints import Checkpoints
 from .defaults import learning_rate, num_epochs
 from .objectives import Objective, StepContext, step_seed
+from .selection import Selection
 
-__all__ = ["Event", "Callback", "FitResult", "fit", "read_resume_state", "param_groups", "STATE_FILE"]
+__all__ = ["Event", "Callback", "FitResult", "fit", "param_groups"]
 
-STATE_FILE = "trainer_state.json"
-#: Options a checkpoint need not agree on to be resumed: they do not change what is trained.
-_RESUME_FREE = ("resume", "keep_checkpoints", "num_proc", "test", "test_split", "dataset_name")
 #: The running loss is copied to the CPU (a device sync) every this many batches, not every one.
 _SYNC_EVERY = 10
 
@@ -53,22 +49,16 @@ Callback = Callable[[Event], "bool | None"]
 
 
 @dataclass
-class _State:
-    """Progress that a checkpoint must carry besides weights, optimizer, scheduler and RNGs."""
+class _Events:
+    """The callbacks, and whether one of them asked to stop."""
 
-    epoch: int = 0
-    batches_done: int = 0  # per-process batches of `epoch` already trained
-    global_step: int = 0
-    examples_seen: int = 0
-    best_step: int | None = None
-    best_metrics: dict[str, Any] | None = None
-    bad_evals: int = 0
-    last_eval_step: int | None = None
-    # this epoch's summed training loss and batch count, so a resumed epoch reports the same mean
-    epoch_loss_sum: float = 0.0
-    epoch_batches: int = 0
-    history: list[dict[str, Any]] = field(default_factory=list)
-    stopped_early: bool = False
+    callbacks: Sequence[Callback]
+    stop: bool = False
+
+    def emit(self, event: Event) -> None:
+        for callback in self.callbacks:
+            if callback(event):
+                self.stop = True
 
 
 @dataclass
@@ -133,35 +123,6 @@ def _frozen(config: TrainConfig, groups: list, epoch: int) -> list[torch.nn.Para
     return [p for g in groups[: len(groups) - open_groups] for p in g]
 
 
-def _improved(config: TrainConfig, value: float, best: float | None) -> bool:
-    if best is None:
-        return True
-    return value < best if config.metric == "loss" else value > best
-
-
-def _config_key(config: TrainConfig) -> dict[str, Any]:
-    data = config.to_dict()
-    for name in _RESUME_FREE:
-        data.pop(name, None)
-    return data
-
-
-def read_resume_state(config: TrainConfig, checkpoint_dir: Path) -> dict[str, Any] | None:
-    """The saved progress of ``checkpoint_dir/last`` when ``config.resume`` asks for it; a
-    ValueError naming the options that differ when it was written with other options. Runs
-    before any model is built."""
-    last = checkpoint_dir / "last"
-    if not config.resume or not (last / STATE_FILE).is_file():
-        return None
-    saved = json.loads((last / STATE_FILE).read_text())
-    key = _config_key(config)
-    changed = sorted(k for k in set(saved["config"]) | set(key) if saved["config"].get(k) != key.get(k))
-    if changed:
-        raise ValueError(f"the checkpoint in {last} was written with different options {changed}; "
-                         "resume with the same options or start without --resume")
-    return saved["state"]
-
-
 def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig, accelerator, objective: Objective,
         groups: list, head: list, pad_id: int, names: Sequence[str], validation_rows: EncodedRows | None = None,
         checkpoint_dir: Path | None, resume_state: dict[str, Any] | None = None,
@@ -196,73 +157,16 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
     val_loader = prepared[3] if val_loader is not None else None
     accelerator.register_for_checkpointing(scheduler)
 
-    state = _State()
-    if resume_state is not None:
-        accelerator.load_state(str(checkpoint_dir / "last"))
-        state = _State(**resume_state)
+    events = _Events(callbacks)
+    checkpoints = Checkpoints(accelerator, config, checkpoint_dir)
+    state = checkpoints.resume(resume_state)
+    # the events carry the state's counters at the moment they happen
+    checkpoints.on_save = lambda epoch, loss: events.emit(Event("save", epoch, state.global_step,
+                                                                state.examples_seen, loss))
+    selection = Selection(accelerator, config, checkpoints, val_loader, names,
+                          on_evaluation=lambda epoch, loss, metrics: events.emit(
+                              Event("evaluation", epoch, state.global_step, state.examples_seen, loss, metrics)))
     resumed_from = state.global_step if resume_state is not None else None
-    patience = config.early_stopping_patience if val_loader is not None else None
-    overhead = [0.0]  # seconds spent evaluating and checkpointing, not training
-    stop = [False]
-    latest: list[dict[str, Any] | None] = [None]  # the last validation metrics
-    best_in_memory: list[dict[str, torch.Tensor] | None] = [None]  # the best weights without a checkpoint_dir
-
-    def emit(event: Event) -> None:
-        for callback in callbacks:
-            if callback(event):
-                stop[0] = True
-
-    def checkpoint(epoch: int, loss: float | None) -> None:
-        if checkpoint_dir is None:  # an in-memory run: nothing to resume from
-            return
-        began = time.perf_counter()
-        state.epoch_loss_sum, state.epoch_batches = float(running.item()), seen
-        last, tmp = checkpoint_dir / "last", checkpoint_dir / "last.tmp"
-        accelerator.wait_for_everyone()
-        if accelerator.is_main_process:
-            shutil.rmtree(tmp, ignore_errors=True)
-        accelerator.wait_for_everyone()
-        accelerator.save_state(str(tmp))
-        if accelerator.is_main_process:
-            (tmp / STATE_FILE).write_text(json.dumps({"config": _config_key(config), "state": asdict(state)}, indent=2))
-            shutil.rmtree(last, ignore_errors=True)
-            tmp.rename(last)  # atomic: a kill never leaves a half-written "last"
-        accelerator.wait_for_everyone()
-        overhead[0] += time.perf_counter() - began
-        emit(Event("save", epoch, state.global_step, state.examples_seen, loss))
-
-    def record(epoch_progress: float, loss: float | None) -> None:
-        """A history row; with validation data, evaluate and track the best weights."""
-        began = time.perf_counter()
-        row: dict[str, Any] = {"step": state.global_step, "epoch": round(epoch_progress, 2),
-                               "examples_seen": state.examples_seen, "train_loss": loss}
-        state.last_eval_step = state.global_step
-        if val_loader is None:
-            state.history.append(row)
-            return
-        metrics = latest[0] = evaluate(accelerator, model, val_loader, names)
-        row.update({k: metrics[k] for k in ("accuracy", "macro_f1", "loss")})
-        state.history.append(row)
-        best = None if state.best_metrics is None else state.best_metrics[config.metric]
-        if _improved(config, metrics[config.metric], best):
-            state.best_step, state.best_metrics, state.bad_evals = state.global_step, metrics, 0
-            if config.select is Select.BEST and checkpoint_dir is None:
-                best_in_memory[0] = {k: v.detach().to("cpu", copy=True)
-                                     for k, v in accelerator.unwrap_model(model).state_dict().items()}
-            elif config.select is Select.BEST:
-                accelerator.wait_for_everyone()
-                if accelerator.is_main_process:
-                    from safetensors.torch import save_model
-
-                    (checkpoint_dir / "best").mkdir(parents=True, exist_ok=True)
-                    save_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / WEIGHTS_FILE))
-                accelerator.wait_for_everyone()
-        else:
-            state.bad_evals += 1
-            if patience is not None and state.bad_evals >= patience:
-                state.stopped_early = True
-        overhead[0] += time.perf_counter() - began
-        emit(Event("evaluation", int(epoch_progress), state.global_step, state.examples_seen, loss, metrics))
 
     def show(bar, loss: float) -> None:
         postfix = {"loss": f"{loss:.4f}"}
@@ -270,12 +174,16 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
             postfix[config.metric] = f"{state.history[-1][config.metric]:.4f}"
         bar.set_postfix(postfix)
 
+    def save(epoch: int, loss: float | None) -> None:
+        state.epoch_loss_sum, state.epoch_batches = float(running.item()), seen  # a resumed epoch's mean loss
+        checkpoints.save(state, epoch, loss)
+
     model.train()
     started = time.perf_counter()
     trained = 0
     loss_value: float | None = None
     running, seen = torch.zeros((), device=accelerator.device), 0
-    while state.global_step < total_steps and not state.stopped_early and not stop[0]:
+    while state.global_step < total_steps and not state.stopped_early and not events.stop:
         epoch = state.epoch
         frozen = _frozen(config, groups, epoch)
         sampler.position(epoch, state.batches_done * world)
@@ -317,40 +225,26 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
             if config.eval_steps and state.global_step % config.eval_steps == 0 or at_end \
                     or (not config.eval_steps and epoch_end):
                 loss_value = running.item() / seen
-                record(epoch + state.batches_done / batches_per_epoch, loss_value)
+                selection.record(state, model, epoch + state.batches_done / batches_per_epoch, loss_value)
                 show(bar, loss_value)
             if state.global_step % config.checkpoint_steps == 0 and not at_end and not epoch_end:
-                checkpoint(epoch, loss_value)  # (an epoch's end has its own checkpoint, below)
-            emit(Event("step", epoch, state.global_step, state.examples_seen, loss_value))
-            if at_end or state.stopped_early or stop[0]:
+                save(epoch, loss_value)  # (an epoch's end has its own checkpoint, below)
+            events.emit(Event("step", epoch, state.global_step, state.examples_seen, loss_value))
+            if at_end or state.stopped_early or events.stop:
                 break
         bar.close()
         if state.batches_done >= batches_per_epoch:
             state.epoch, state.batches_done = epoch + 1, 0
             # an epoch-end checkpoint only while training goes on (or when asked to keep them)
-            if state.global_step < total_steps and not state.stopped_early and not stop[0]:
-                checkpoint(epoch, loss_value)
+            if state.global_step < total_steps and not state.stopped_early and not events.stop:
+                save(epoch, loss_value)
     seconds = time.perf_counter() - started
     if config.keep_checkpoints:
-        checkpoint(state.epoch, loss_value)
+        save(state.epoch, loss_value)
 
-    # Selection: the best validation weights, or the final ones.
-    selected_step, selected_metrics = state.global_step, None
-    if val_loader is not None and config.select is Select.BEST and state.best_step is not None:
-        from safetensors.torch import load_model
-
-        accelerator.wait_for_everyone()
-        if best_in_memory[0] is not None:
-            accelerator.unwrap_model(model).load_state_dict(best_in_memory[0])
-        else:
-            load_model(accelerator.unwrap_model(model), str(checkpoint_dir / "best" / WEIGHTS_FILE))
-        selected_step, selected_metrics = state.best_step, state.best_metrics
-    elif val_loader is not None:
-        if state.last_eval_step != state.global_step or latest[0] is None:
-            record(state.epoch, loss_value)
-        selected_metrics = latest[0]
+    selected_step, selected_metrics = selection.finish(state, model, loss_value)
     return FitResult(history=state.history, selected_step=selected_step, validation=selected_metrics,
-                     stopped_early=state.stopped_early, stopped_by_callback=stop[0], global_step=state.global_step,
+                     stopped_early=state.stopped_early, stopped_by_callback=events.stop, global_step=state.global_step,
                      examples_seen=state.examples_seen, seconds=round(seconds, 2),
-                     loop_seconds=round(seconds - overhead[0], 2), resumed_from_step=resumed_from,
-                     trained_examples=trained)
+                     loop_seconds=round(seconds - checkpoints.seconds - selection.seconds, 2),
+                     resumed_from_step=resumed_from, trained_examples=trained)

@@ -211,7 +211,8 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     from .batches import EncodedRows, make_loader
     from .data import encode_rows, load_unlabeled, prepare_data
     from .evaluation import evaluate
-    from .fit import fit, read_resume_state
+    from .checkpoints import read_resume_state
+    from .fit import fit
     from ..atomic import atomic_folder
     from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
                          save_training_curves)
