@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .models import get_kind
+from .resources import MINILM, MINILM_HUB_ID
 from .sources import looks_like_hub_id, looks_like_path
 from .training.defaults import learning_rate, num_epochs
 
@@ -46,8 +48,6 @@ def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | No
     when the Hub is reachable (never required).
     """
     from huggingface_hub import ModelCard
-
-    from .resources import MINILM, MINILM_HUB_ID
 
     if config.kind != "transformer" or source is None:
         return None, None
@@ -132,8 +132,6 @@ def _tuned_paragraph(tuned: dict[str, Any], config: dict[str, Any]) -> str:
 
 def build_model_card(config: "TrainConfig", training: dict[str, Any], record: "RunRecord") -> "ModelCard":
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
-
-    from .models import get_kind
 
     kind = get_kind(config.kind)
     base, license_ = base_model_info(config, training["model"].get("source"))

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-from .augment.recipes import recipe_names
+from .augment.recipes import build_augmenter, recipe_names
 
 __all__ = ["Strategy", "Select", "MixLayer", "TSA", "ContrastiveLoss", "TrainConfig", "MODEL_KINDS", "ALIASES", "kind_name", "CONTRASTIVE_LR", "METRICS", "field_kind", "option_from_text", "option_from_value", "NONE_TEXT"]
 
@@ -240,8 +240,6 @@ class TrainConfig:
         if isinstance(self.augment, str) and self.augment.strip().lower() == NONE_TEXT:
             self.augment = None  # tune's name for no augmentation, so its candidates read back as given
         if self.augment is not None:
-            from .augment.recipes import build_augmenter
-
             # every name, field and value of the spec checked now (external tools at training time)
             build_augmenter(self.augment, alpha=self.alpha, n_aug=self.n_aug, seed=self.seed, check=False)
         if self.max_length < 8:
@@ -339,8 +337,6 @@ class TrainConfig:
         if self.cache_features:
             raise ValueError("consistency training runs the encoder on new augmented copies each step: "
                              "cache_features does not apply")
-        from .augment.recipes import build_augmenter
-
         build_augmenter(self.consistency_augment, n_aug=1, seed=self.seed, keep_original=False, check=False)
         if not 0 <= self.uda_threshold < 1:
             raise ValueError(f"uda_threshold must be in [0, 1), got {self.uda_threshold}")

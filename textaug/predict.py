@@ -14,8 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from .metrics import classification_metrics
+from .models import kind_for_folder
 from .models.encoding import TextEncoder, pad_batch
 from .sources import check_model_files, looks_like_path, require_model_folder
+from .training.folder import read_training_info
 
 __all__ = ["TextClassifier", "load"]
 
@@ -77,8 +80,6 @@ class TextClassifier:
     def evaluate(self, texts: Sequence[str], labels: Sequence[Any], batch_size: int = 64) -> dict[str, Any]:
         """Metrics against gold labels, matched to :attr:`labels` by their string form (so 1 and
         "1" are the same label)."""
-        from .metrics import classification_metrics
-
         index = {str(name): i for i, name in enumerate(self.labels)}
         unknown = sorted({str(label) for label in labels if str(label) not in index})
         if unknown:
@@ -93,7 +94,11 @@ def _model_folder(source: str | os.PathLike, revision: str | None, token: str | 
     if looks_like_path(str(source)):
         return require_model_folder(source)
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+    )
 
     # Not a local path: a hub repo id. Only what a prediction needs is downloaded.
     try:
@@ -107,9 +112,6 @@ def _model_folder(source: str | os.PathLike, revision: str | None, token: str | 
 def load(source: str | os.PathLike, *, revision: str | None = None, token: str | bool | None = None) -> TextClassifier:
     """A :class:`TextClassifier` from a folder written by :func:`textaug.train`, a transformers
     checkpoint folder, or a hub repo id. The folder's config.json ``model_type`` picks the kind."""
-    from .models import kind_for_folder
-    from .training.folder import read_training_info
-
     folder = _model_folder(source, revision, token)
     config = check_model_files(folder)
     training = read_training_info(folder)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from .lexicon import STOPWORDS
+
 __all__ = ["Augmenter", "TextAugmenter", "SideOutput", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
            "normalize_stopwords", "passes_through", "live_rows"]
 
@@ -72,8 +74,6 @@ def check_positive_ints(aug: Any, *names: str) -> None:
 def normalize_stopwords(aug: Any) -> frozenset[str]:
     """Check ``aug.stopwords`` (None or a list of strings), store it lower-cased, sorted and
     hashable, and return the set in force (None: the English list)."""
-    from .lexicon import STOPWORDS
-
     stopwords = aug.stopwords
     if stopwords is None:
         return STOPWORDS

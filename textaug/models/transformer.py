@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from ..config import Strategy
+from ..resources import resolve_model
 from ..sources import WEIGHT_FILES, check_model_source
 from . import Built
 from .encoding import TokenizerEncoder
@@ -168,14 +170,9 @@ class TransformerKind:
     library_name: str = "transformers"
 
     def check(self, config: "TrainConfig") -> None:
-        from ..resources import resolve_model
-
         check_model_source(resolve_model(config.model))
 
     def build(self, config: "TrainConfig", labels: "Sequence[str]", train_texts: "Sequence[str]") -> Built:
-        from ..config import Strategy
-        from ..resources import resolve_model
-
         source = resolve_model(config.model)
         if config.contrastive:  # the sentence embedding SetFit trains: the mean of the token states
             model, tokenizer = load_mean_pooling_transformer(source, labels)

@@ -15,6 +15,7 @@ import math
 from dataclasses import replace
 
 from ..config import Select, TrainConfig
+from .data import MIN_VALIDATION_PER_CLASS
 from .defaults import num_epochs
 
 __all__ = ["FEW_SHOT_ROWS_PER_CLASS", "MIN_STEPS", "unvalidated_config"]
@@ -34,8 +35,6 @@ def _plain_objective(config: TrainConfig) -> bool:
 
 def unvalidated_config(config: TrainConfig, rows: int, classes: int, *, objective_given: bool) -> tuple[TrainConfig, str]:
     """(the configuration to train, the line that says what changed and why)."""
-    from .data import MIN_VALIDATION_PER_CLASS
-
     why = (f"{rows} training rows, {classes} classes: too few to hold out validation ({MIN_VALIDATION_PER_CLASS} rows "
            f"per class at validation_fraction {config.validation_fraction}), so no checkpoint is selected")
     changes = {"select": Select.LAST, "patience": None}

@@ -42,6 +42,7 @@ import torch
 from ..config import ContrastiveLoss
 from ..models.encoding import pad_batch
 from .batches import ROW, EncodedRows
+from .layers import unwrap
 from .objectives import StepContext
 
 if TYPE_CHECKING:
@@ -190,8 +191,6 @@ class Contrastive:
 
 def embed_rows(model: torch.nn.Module, rows: EncodedRows, pad_id: int, batch_size: int, device) -> np.ndarray:
     """The model's sentence embeddings of ``rows`` (eval mode, no gradient), in row order."""
-    from .layers import unwrap
-
     inner = unwrap(model)
     was_training = inner.training
     inner.eval()
@@ -211,8 +210,6 @@ def fit_logistic_head(model: torch.nn.Module, rows: EncodedRows, *, pad_id: int,
     training rows, copied into the model's classifier so that ``model(...).logits`` are its
     decision values. Every process fits the same head from the same rows (lbfgs is deterministic)."""
     from sklearn.linear_model import LogisticRegression
-
-    from .layers import unwrap
 
     features = embed_rows(model, rows, pad_id, batch_size, accelerator.device)
     labels = np.asarray(rows.labels)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import Select
+from ..data import load_builtin, load_table, output_format, stratified_sample
 from ..sources import looks_like_hub_id
 
 if TYPE_CHECKING:
@@ -50,8 +52,6 @@ class PreparedData:
 
 
 def _is_hub_id(source: Any) -> bool:
-    from ..data import output_format
-
     return (isinstance(source, str) and not source.startswith(BUILTIN_PREFIX) and output_format(source) is None
             and looks_like_hub_id(source))
 
@@ -71,15 +71,11 @@ def _describe(source: Any, split: str, rows: int) -> str:
 def _load(source: Any, split: str, config: "TrainConfig", what: str) -> "Dataset":
     from datasets import Dataset, DatasetDict
 
-    from ..data import load_table
-
     if isinstance(source, DatasetDict):
         if split not in source:
             raise ValueError(f"{what} data has splits {list(source)}, not {split!r}")
         return source[split]
     if isinstance(source, str) and source.startswith(BUILTIN_PREFIX):
-        from ..data import load_builtin
-
         corpus = load_builtin(source[len(BUILTIN_PREFIX):], seed=config.seed)
         if split not in corpus:
             raise ValueError(f"{source} has splits {list(corpus)}, not {split!r}")
@@ -189,8 +185,6 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
     A DatasetDict passed as ``train_dataset`` brings its own validation and test splits
     (``validation_split``, ``test_split``) unless others are given; so does ``builtin:`` its test split.
     """
-    from ..config import Select
-
     train_source = train_dataset if train_dataset is not None else config.train
     if train_source is None:
         raise ValueError("no training data: set `train` (a file or hub id) or pass a dataset")
@@ -228,8 +222,6 @@ def prepare_data(config: "TrainConfig", train_dataset: Any = None, validation_da
                 hub_ids[role] = source
 
     if config.train_samples is not None and config.train_samples < len(train):
-        from ..data import stratified_sample
-
         train = stratified_sample(train, config.train_samples, seed=config.seed)
         described["train"] += f", a stratified sample of {len(train):,} rows"
 
@@ -272,8 +264,6 @@ class Unlabeled:
 
 def _headerless_names(source: Any) -> tuple[str, ...]:
     """A headerless csv/tsv of texts alone has one column: ``text``; else ``label, text``."""
-    from ..data import output_format
-
     ext = output_format(source) if isinstance(source, str) else None
     if ext not in (".csv", ".tsv") or not Path(source).is_file() or str(source).endswith((".gz", ".bz2")):
         return ("label", "text")
@@ -289,8 +279,6 @@ def load_unlabeled(config: "TrainConfig", given: Any = None) -> Unlabeled | None
     if source is None:
         return None
     from datasets import Dataset
-
-    from ..data import load_table
 
     if isinstance(source, (list, tuple)):
         source = Dataset.from_dict({config.text_column: list(source)})

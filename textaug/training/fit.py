@@ -23,7 +23,7 @@ from .batches import EncodedRows, make_loader
 from .checkpoints import Checkpoints
 from .defaults import learning_rate, num_epochs
 from .objectives import Objective, StepContext, step_seed
-from .selection import Selection
+from .selection import Selector
 
 __all__ = ["Event", "Callback", "FitResult", "fit", "param_groups"]
 
@@ -163,7 +163,7 @@ def fit(model: torch.nn.Module, train_rows: EncodedRows, *, config: TrainConfig,
     # the events carry the state's counters at the moment they happen
     checkpoints.on_save = lambda epoch, loss: events.emit(Event("save", epoch, state.global_step,
                                                                 state.examples_seen, loss))
-    selection = Selection(accelerator, config, checkpoints, val_loader, names,
+    selection = Selector(accelerator, config, checkpoints, val_loader, names,
                           on_evaluation=lambda epoch, loss, metrics: events.emit(
                               Event("evaluation", epoch, state.global_step, state.examples_seen, loss, metrics)))
     resumed_from = state.global_step if resume_state is not None else None

@@ -16,10 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..augment.dataset import augmentation_stats, describe_unchanged
+from ..atomic import atomic_folder
+from ..augment.dataset import augment_dataset, augmentation_stats, describe_unchanged
+from ..augment.recipes import augmenter_tags, build_augmenter
+from ..card import build_model_card, framework_versions
 from ..config import Select, TrainConfig
+from ..metrics import format_metrics
+from ..models import get_kind
+from ..predict import TextClassifier
+from .batches import EncodedRows, make_loader
 from .budget import unvalidated_config
+from .checkpoints import read_resume_state
+from .consistency import Consistency
+from .contrastive import Contrastive, fit_logistic_head
+from .data import encode_rows, load_unlabeled, prepare_data
 from .defaults import with_defaults
+from .evaluation import evaluate
+from .features import HeadOnFeatures, compute_features, with_features
+from .fit import fit
+from .objectives import supervised_objective
 from .record import RunRecord, Scores, Selection, TrainingFacts
 
 if TYPE_CHECKING:
@@ -79,9 +94,6 @@ def _augment(config: TrainConfig, train: "Dataset", accelerator):
     """(augmenter or None, the rows to train on). Only training rows are ever augmented."""
     if not config.augment:
         return None, train
-    from ..augment.dataset import augment_dataset
-    from ..augment.recipes import build_augmenter
-
     augmenter = build_augmenter(config.augment, alpha=config.alpha, n_aug=config.n_aug, seed=config.seed,
                                 column="text", keep_original=True)
     with accelerator.main_process_first():
@@ -95,17 +107,11 @@ def _asks_for_an_objective(config: TrainConfig) -> bool:
 def _objective(config: TrainConfig, built, train_rows, augmenter, unlabeled, encoded_train) -> "Objective":
     """The objective the config asks for: the contrastive stage, consistency training around
     cross-entropy, or the supervised objective (cross-entropy, mixup, feature-space)."""
-    from .objectives import supervised_objective
-
     if config.contrastive:
-        from .contrastive import Contrastive
-
         return Contrastive(rows=encoded_train, pad_id=built.encoder.pad_id, loss=config.contrastive_loss,
                            temperature=config.contrastive_temperature, pairs_per_row=config.contrastive_pairs)
     if not config.consistency:
         return supervised_objective(config)
-    from .consistency import Consistency
-
     return Consistency(
         augmenter=augmenter, encoder=built.encoder, train_texts=list(train_rows["text"]), seed=config.seed,
         weight=config.consistency, threshold=config.uda_threshold, temperature=config.uda_temperature,
@@ -118,8 +124,6 @@ def _cache_features(config: TrainConfig, kind, built, train_rows, validation_row
     """(the head over cached features, the training and validation rows with their features):
     the frozen encoder runs once per row here instead of once per row per epoch in fit."""
     import time
-
-    from .features import HeadOnFeatures, compute_features, with_features
 
     encode, head = kind.feature_head(built.model)
     began = time.perf_counter()
@@ -138,10 +142,6 @@ def _contrastive_head(config: TrainConfig, built, encoded_train, encoded_val, re
     validation data (when given) evaluated once on the final model: with no head before this
     point, nothing was selected on it."""
     import time
-
-    from .batches import make_loader
-    from .contrastive import fit_logistic_head
-    from .evaluation import evaluate
 
     began = time.perf_counter()
     head = fit_logistic_head(built.model, encoded_train, pad_id=built.encoder.pad_id,
@@ -203,19 +203,13 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
-    from ..augment.recipes import augmenter_tags
-    from ..card import build_model_card, framework_versions
-    from ..metrics import format_metrics
-    from ..models import get_kind
-    from ..predict import TextClassifier
-    from .batches import EncodedRows, make_loader
-    from .data import encode_rows, load_unlabeled, prepare_data
-    from .evaluation import evaluate
-    from .checkpoints import read_resume_state
-    from .fit import fit
-    from ..atomic import atomic_folder
-    from .folder import (CHECKPOINTS_DIR, TRAINING_CURVES_FILE, check_output_dir, save_model_folder,
-                         save_training_curves)
+    from .folder import (
+        CHECKPOINTS_DIR,
+        TRAINING_CURVES_FILE,
+        check_output_dir,
+        save_model_folder,
+        save_training_curves,
+    )
     if eval_dataset is not None:
         if test_dataset is not None:
             raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
@@ -245,8 +239,6 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
         raise ValueError("unlabeled data is used only by consistency training: set consistency (e.g. 1.0)")
     consistency_augmenter = None
     if config.consistency:
-        from ..augment.recipes import build_augmenter
-
         # external tools (Apertium) checked now, not at the first step
         consistency_augmenter = build_augmenter(config.consistency_augment, n_aug=1, seed=config.seed,
                                                 keep_original=False)

@@ -17,7 +17,7 @@ from ..config import Select, TrainConfig
 from .checkpoints import Checkpoints, LoopState
 from .evaluation import evaluate
 
-__all__ = ["Selection"]
+__all__ = ["Selector"]
 
 
 def _improved(config: TrainConfig, value: float, best: float | None) -> bool:
@@ -27,7 +27,7 @@ def _improved(config: TrainConfig, value: float, best: float | None) -> bool:
 
 
 @dataclass
-class Selection:
+class Selector:
     """``on_evaluation(epoch, loss, metrics)`` is called after each evaluation; ``seconds`` is the
     time spent evaluating and saving the best weights, which is not training time."""
 
