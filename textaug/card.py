@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .models import get_kind
-from .resources import MINILM, MINILM_HUB_ID
+from .resources import PACKAGED_ENCODERS
 from .sources import looks_like_hub_id, looks_like_path
 from .training.defaults import learning_rate, num_epochs
 
@@ -43,7 +43,7 @@ def framework_versions() -> dict[str, str]:
 def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | None, str | None]:
     """(base model hub id, license) where they can be known without guessing.
 
-    The packaged MiniLM is ``sentence-transformers/all-MiniLM-L6-v2``; a local folder names its
+    The packaged encoders are their hub ids (``sentence-transformers/all-MiniLM-L6-v2``, ...); a local folder names its
     license in its own card; a hub id is its own base model, and its license comes from the Hub
     when the Hub is reachable (never required).
     """
@@ -51,7 +51,7 @@ def base_model_info(config: "TrainConfig", source: str | None) -> tuple[str | No
 
     if config.kind != "transformer" or source is None:
         return None, None
-    base = MINILM_HUB_ID if config.model == MINILM else None
+    base = PACKAGED_ENCODERS.get(config.model)
     folder = Path(source)
     if folder.is_dir():
         license_ = None
@@ -157,7 +157,7 @@ def build_model_card(config: "TrainConfig", training: dict[str, Any], record: "R
         base_model=base,
         datasets=datasets or None,
         license=license_,
-        language="en" if config.kind != "transformer" or config.model == "minilm" else None,
+        language="en" if config.kind != "transformer" or config.model in PACKAGED_ENCODERS else None,
         tags=tags,
         model_name=name,
         eval_results=results or None,

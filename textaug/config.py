@@ -65,6 +65,7 @@ MODEL_KINDS = ("transformer", "bilstm", "cnn")
 #: checkpoint (a hub id or a local folder).
 ALIASES = {
     "minilm": "transformer",
+    "mpnet": "transformer",  # all-mpnet-base-v2, opt in (make mpnet)
     "lstm-glove": "bilstm",
     "cnn-glove": "cnn",
 }
@@ -117,7 +118,8 @@ class TrainConfig:
         "share of the training rows held out for validation when no validation data is given"))
 
     model: str = field(default="minilm", metadata=_help(
-        "minilm (packaged all-MiniLM-L6-v2), lstm-glove (BiLSTM), cnn-glove (the EDA paper's CNN), "
+        "minilm (packaged all-MiniLM-L6-v2), mpnet (all-mpnet-base-v2, opt in: make mpnet), "
+        "lstm-glove (BiLSTM), cnn-glove (the EDA paper's CNN), "
         "or a transformers hub id / local folder"))
     vectors: str | None = field(default=None, metadata=_help(
         "lstm-glove/cnn-glove: glove-6b-50d (default), spacy-md (300-d), or a GloVe/word2vec text file"))

