@@ -15,6 +15,9 @@ from .tuning import Racing
 
 __all__ = ["main"]
 
+# Each command imports what it runs inside its handler: `textaug --help` and `textaug augment`
+# never load torch, and a mistyped option is refused before the trainer is imported.
+
 
 def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--recipe", default="eda", metavar="SPEC",

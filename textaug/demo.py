@@ -24,7 +24,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .augment.recipes import build_augmenter
 from .config import TrainConfig
+from .data import load_builtin, stratified_sample
+from .training.folder import check_output_dir
+from .training.pipeline import train
+from .tuning import NONE, tune, write_config_file
 
 __all__ = ["DemoResult", "run_demo", "demo_candidates", "DEMO_BUDGETS", "WITHOUT_DIR", "WITH_DIR", "TUNED_FILE",
            "RESULTS_FILE", "PLOT_FILE"]
@@ -83,12 +88,6 @@ def run_demo(config: TrainConfig, *, n: int = 500, validation_n: int = 500, test
              progress: Callable[[str], None] = print) -> DemoResult:
     """The whole showcase for ``config`` (its model, seed, options; its ``augment`` is ignored:
     tune chooses it). ``config.output_dir`` receives the folders and files named above."""
-    from .augment.recipes import build_augmenter
-    from .data import load_builtin, stratified_sample
-    from .training.folder import check_output_dir
-    from .training.pipeline import train
-    from .tuning import NONE, tune, write_config_file
-
     began = time.perf_counter()
     check_demo_options(n, validation_n, test_n, folds, repeats, tune_minutes)
     out = check_output_dir(config.output_dir)  # before any training, as train() does

@@ -45,9 +45,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from .augment.recipes import build_augmenter
 from .config import Select, TrainConfig, option_from_text
 from .config_file import TUNED_KEY, check_output_path, read_config_file, read_tuned_report, write_config
 from .significance import PairedTest, futile, holm, minimal_detectable_gain, paired_test
+
+# textaug imports this module when it is imported; the trainer (torch, transformers, datasets) is
+# imported inside the functions that train, so that 'import textaug' stays light.
 
 __all__ = ["Candidate", "CandidateResult", "Split", "Racing", "Decision", "TuneResult", "parse_candidate",
            "default_candidates", "decide", "race", "paired_differences", "fold_indices", "repeated_splits", "tune",
@@ -78,8 +82,6 @@ def parse_candidate(spec: str) -> Candidate:
                 raise ValueError(f"candidate {spec!r}: {part!r} is not field=value")
             options[key.strip()] = option_from_text(key.strip(), value.strip())
         return Candidate(spec, options)
-    from .augment.recipes import build_augmenter
-
     build_augmenter(spec, check=False)  # names and fields checked now
     return Candidate(spec, {"augment": spec})
 
@@ -87,8 +89,6 @@ def parse_candidate(spec: str) -> Candidate:
 def default_candidates(config: TrainConfig) -> list[Candidate]:
     """none; EDA at alpha 0.05/0.1 with 4/8/16 copies; AEDA; back-translation where Apertium is
     installed; mixup at the pooled layer; consistency training."""
-    from .augment.recipes import build_augmenter
-
     specs = [NONE] + [f"eda:alpha={a},n_aug={n}" for a in (0.05, 0.1) for n in (4, 8, 16)] + ["aeda:n_aug=4"]
     try:
         # two pivots, one copy each: Apertium is deterministic, so two copies through one pivot
@@ -417,8 +417,6 @@ def tune(config: TrainConfig, *, folds: int = 3, repeats: int = 2, candidates: S
     if not any(c.name == NONE for c in chosen_list):
         chosen_list.insert(0, Candidate(NONE))
     chosen_list.sort(key=lambda c: c.name != NONE)  # none first: every gain is paired with it
-    from .augment.recipes import build_augmenter
-
     for c in chosen_list:  # every candidate's options and external tools checked before the first run
         candidate_config = TrainConfig.from_dict({**config.to_dict(), **c.options})
         if candidate_config.augment:  # e.g. a back-translation pivot whose Apertium pair is missing

@@ -34,6 +34,13 @@ from .defaults import with_defaults
 from .evaluation import evaluate
 from .features import HeadOnFeatures, compute_features, with_features
 from .fit import fit
+from .folder import (
+    CHECKPOINTS_DIR,
+    TRAINING_CURVES_FILE,
+    check_output_dir,
+    save_model_folder,
+    save_training_curves,
+)
 from .objectives import supervised_objective
 from .record import RunRecord, Scores, Selection, TrainingFacts
 
@@ -203,13 +210,6 @@ def _train(config: TrainConfig, train_dataset: Any, validation_dataset: Any, tes
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
-    from .folder import (
-        CHECKPOINTS_DIR,
-        TRAINING_CURVES_FILE,
-        check_output_dir,
-        save_model_folder,
-        save_training_curves,
-    )
     if eval_dataset is not None:
         if test_dataset is not None:
             raise ValueError("eval_dataset is a deprecated alias of test_dataset; give only test_dataset")
