@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from datasets import Dataset
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from textaug.atomic import atomic_folder, atomic_path
@@ -35,6 +35,7 @@ _labels = st.one_of(st.integers(-(2**63), 2**63 - 1), st.text(st.characters(excl
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(_texts, _labels), min_size=1, max_size=8), as_text=st.booleans(),
        ext=st.sampled_from(FORMATS))
+@example(rows=[("a\u2028b", 1)], as_text=False, ext="jsonl")  # once lost to str.splitlines()
 def test_writing_then_reading_is_the_identity(tmp_path, rows, as_text, ext):
     texts = [t for t, _ in rows]
     # a column holds one type: every label an int, or every label a string
@@ -194,3 +195,15 @@ def test_sigint_while_augment_writes_keeps_the_old_output(tmp_path):
     assert out.read_bytes() == before
     assert err.strip().splitlines()[-1].startswith("textaug: interrupted;") and "Traceback" not in err
     assert not any(p.name.startswith(".tmp-") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("ext", [".jsonl", ".json", ".csv", ".tsv", ".parquet"])
+def test_unicode_line_separators_stay_inside_their_text(tmp_path, ext):
+    """U+2028, U+2029 and U+0085 are line breaks to str.splitlines() but ordinary characters to
+    JSON: a .jsonl reader that split on them cut one row into two broken lines (found by the
+    round-trip property above)."""
+    texts = ["one\u2028two", "three\u2029four", "five\x85six", "seven\r\neight", "plain"]
+    path = tmp_path / f"table{ext}"
+    save_table(Dataset.from_dict({"text": texts, "label": [0, 1, 0, 1, 0]}), path)
+    back = load_table(path)
+    assert back["text"] == texts and back["label"] == [0, 1, 0, 1, 0]

@@ -373,7 +373,12 @@ def _read_texts(args) -> tuple[list[str], object]:
     if path.suffix.lower() == ".txt":
         if not path.is_file():
             raise ValueError(f"{args.input}: no such file")
-        return path.read_text(encoding="utf-8").splitlines(), None
+        # one text per "\n"-ended line; splitlines() would also cut a text at U+2028 or U+0085
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return [line[:-1] if line.endswith("\r") else line for line in lines], None
     ds = load_table(args.input, header=not args.no_header)
     return _column_texts(ds, args.input, args.text_column), ds
 

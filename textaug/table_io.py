@@ -212,7 +212,10 @@ def _read_json_records(path: Path, lines: bool) -> list[dict[str, Any]]:
                     raise ValueError(f"{path}: item {i} of the list is not an object")
             return records
     records = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # JSON Lines are separated by "\n" alone: str.splitlines() would also cut at U+2028, U+2029
+    # and U+0085, which JSON leaves unescaped inside strings (a text holding one became two
+    # broken lines). A "\r" before the "\n" is JSON whitespace and parses away.
+    for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
