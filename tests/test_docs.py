@@ -61,3 +61,13 @@ def test_pages_speak_to_users():
 def test_readme_is_short():
     # the reference lives in docs/; the README is what it is, the two commands, the headline, quick starts
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 300
+
+
+def test_the_field_reference_is_generated_from_the_code():
+    """docs/reference.md is what docs/generate_reference.py renders from the classes: a new field,
+    a changed default or help text fails here until the page is regenerated."""
+    import runpy
+
+    render = runpy.run_path(str(ROOT / "docs" / "generate_reference.py"))["render"]
+    assert (ROOT / "docs" / "reference.md").read_text(encoding="utf-8") == render(), \
+        "docs/reference.md is stale: run .venv/bin/python docs/generate_reference.py"

@@ -6,7 +6,7 @@ label. It lives above the trainer and ``load`` (it loads a model folder), and pl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,8 +22,8 @@ __all__ = ["ConfidenceFilter"]
 class ConfidenceFilter:
     """A textaug model folder (or hub id) must still give the source's label probability >= tau."""
 
-    model_dir: str
-    tau: float = 0.7
+    model_dir: str = field(metadata={"help": "a textaug model folder or hub id that scores the candidates"})
+    tau: float = field(default=0.7, metadata={"help": "lowest probability of the source's label kept"})
     needs_labels: ClassVar[bool] = True
     name: ClassVar[str] = "confidence"
     spec_aliases: ClassVar[dict[str, str]] = {"model": "model_dir"}

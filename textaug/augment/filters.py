@@ -68,11 +68,11 @@ def filter_class(name: str) -> type:
 class SimilarityFilter:
     """Cosine of mean-pooled sentence embeddings (the packaged MiniLM by default) in range."""
 
-    min_sim: float = 0.6
-    max_sim: float = 0.98
-    model: str = "minilm"
-    batch_size: int = 64
-    device: str = "cpu"
+    min_sim: float = field(default=0.6, metadata={"help": "lowest cosine kept (below: the meaning drifted)"})
+    max_sim: float = field(default=0.98, metadata={"help": "highest cosine kept (above: too close to add anything)"})
+    model: str = field(default="minilm", metadata={"help": "the sentence encoder: minilm, a folder or a hub id"})
+    batch_size: int = field(default=64, metadata={"help": "texts embedded per forward pass"})
+    device: str = field(default="cpu", metadata={"help": "cpu, cuda, cuda:N, mps or auto"})
     needs_labels: ClassVar[bool] = False
     name: ClassVar[str] = "similarity"
     spec_aliases: ClassVar[dict[str, str]] = {"min": "min_sim", "max": "max_sim"}
