@@ -102,7 +102,9 @@ def test_two_process_launch_on_cpu(tiny_bert, sst2_files, tmp_path):
          "--checkpoint-steps", "2",
          "--augment", "swap", "--n-aug", "1", "--output-dir", str(out)],
         env=env, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
+    # a failing worker's own traceback comes first in stderr, the launcher's summary last
+    worker = "\n".join(line for line in run.stderr.splitlines() if line.startswith("[rank1]"))[-3000:]
+    assert run.returncode == 0, (worker or run.stderr[:3000]) + "\n...\n" + run.stderr[-1500:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["processes"] == 2
     # no duplicates from the even-batches padding, in validation or test
