@@ -29,7 +29,7 @@ def _default(f: dataclasses.Field) -> str:
 def _table(cls: type, skip: tuple[str, ...] = ()) -> list[str]:
     rows = ["| field | default | meaning |", "|---|---|---|"]
     for f in dataclasses.fields(cls):
-        if f.init and f.name not in skip:
+        if f.init and f.name not in skip and not f.metadata.get("bound"):
             meaning = " ".join(str(f.metadata.get("help", "")).split()).replace("|", "\\|")
             rows.append(f"| `{f.name}` | {_default(f)} | {meaning} |")
     return rows

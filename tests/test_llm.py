@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from textaug import augment_dataset
 from textaug.augment.base import AUG_SOURCE, ORIGINAL
 from textaug.augment.dataset import filter_stats, side_output_stats
 from textaug.augment.filters import Filtered, SimilarityFilter
-from textaug.augment.llm import LLM_STATS_KEY, LLMParaphrase
+from textaug.augment.llm import LLM_STATS_KEY, SHOWN, LLMGenerate, LLMParaphrase
 from textaug.augment.llm_cache import ChatCache
 from textaug.augment.llm_chat import ChatServerError
 from textaug.augment.llm_text import parse_reply, reject_reason, template_words
@@ -293,3 +294,81 @@ def test_openai_backend_against_transformers_serve(served_smollm2, tmp_path, rev
     stats = side_output_stats(out, LLM_STATS_KEY)
     assert stats["requests"] >= 2 and stats["completion_tokens"] > 0
     assert stats["kept"] + stats["rows_short"] >= 2 and len(_outputs(out)) == stats["kept"]
+
+
+# -- LLMGenerate ----------------------------------------------------------------------------------------------
+def _generate(base_url, tmp_path, **kw):
+    return LLMGenerate(backend="openai", base_url=base_url, model="test-model", cache=str(tmp_path / "g.sqlite"), **kw)
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    texts = ["a charming ride", "a dull script", "great acting", "far too long", "a warm delight", None, "lovely score",
+             "   ", "a tedious mess"]
+    labels = [1, 0, 1, 0, 1, 0, 1, 1, 0]
+    features = Features({"text": Value("string"), "label": ClassLabel(names=["negative", "positive"])})
+    return Dataset.from_dict({"text": texts, "label": labels}, features=features)
+
+
+def test_generated_rows_come_from_examples_of_their_own_label_and_say_which(chat_server, tmp_path, labelled):
+    base_url, log, _ = chat_server()
+    out = augment_dataset(labelled, _generate(base_url, tmp_path, n_aug=2, k_shot=3), batch_size=4)
+    made = [r for r in out if r["aug_op"] == "llm_generate"]
+    live = [i for i, t in enumerate(labelled["text"]) if t and t.strip()]
+    assert len(made) == 2 * len(live) and {r[AUG_SOURCE] for r in made} == set(live)
+    for r in made:
+        shown = r[SHOWN]
+        assert shown[0] == r[AUG_SOURCE] and len(shown) == len(set(shown)) == 3  # the row first, k_shot in all
+        assert all(labelled[j]["label"] == r["label"] for j in shown)  # examples of its own label only
+        assert set(shown) <= set(live)  # never a pass-through row
+    assert all(r[SHOWN] is None for r in out if r["aug_op"] == ORIGINAL)
+    # the prompt shows the label's name and exactly the rows listed
+    prompts = [r["body"]["messages"][-1]["content"] for r in _requests(log)]
+    assert all("labelled positive" in p or "labelled negative" in p for p in prompts)
+    for r in made[:3]:
+        assert any(all(f"- {labelled[j]['text']}" in p for j in r[SHOWN]) for p in prompts)
+
+
+def test_generation_with_class_budgets_and_under_a_filter(chat_server, tmp_path):
+    base_url, _, _ = chat_server()
+    ds = Dataset.from_dict({"text": ["good one", "fine film", "nice work", "lovely", "bad one"], "label": [1, 1, 1, 1, 0]})
+    out = augment_dataset(ds, _generate(base_url, tmp_path, n_aug=1), balance=True)
+    by_label = Counter(out["label"])
+    assert by_label[0] == by_label[1] == 8  # the rare class got 7 new rows, from its one example
+    assert all(r[SHOWN] == [4] for r in out if r["label"] == 0 and r["aug_op"] != ORIGINAL)
+    filtered = augment_dataset(ds, Filtered(_generate(base_url, tmp_path, n_aug=1), filters=(SimilarityFilter(min_sim=-1.0, max_sim=1.0),)))
+    assert SHOWN in filtered.column_names and all(r[SHOWN] for r in filtered if r["aug_op"] != ORIGINAL)
+
+
+def test_generation_refuses_what_it_cannot_do_in_one_line(labelled, tmp_path):
+    aug = LLMGenerate(backend="openai", base_url="http://127.0.0.1:9/v1", model="m")
+    with pytest.raises(ValueError, match="draws examples from the whole dataset"):
+        labelled.map(aug, batched=True, with_indices=True)
+    with pytest.raises(ValueError, match="no label column 'label'"):
+        augment_dataset(labelled.remove_columns("label"), aug)
+    with pytest.raises(ValueError, match="cannot be composed"):
+        build_augmenter("llm-generate+eda", check=False)
+    with pytest.raises(ValueError, match="must contain \\{examples\\}"):
+        LLMGenerate(prompt="Write a {label} text.")
+    assert "pool" not in aug.config()  # the data is not the recipe
+
+
+def test_generation_csv_output_is_refused_before_any_request(chat_server, tmp_path, capsys):
+    from textaug.cli import main
+
+    base_url, log, _ = chat_server()
+    source = tmp_path / "in.csv"
+    source.write_text("text,label\ngood,1\nbad,0\n")
+    code = main(["augment", str(source), "-o", str(tmp_path / "out.csv"), "--recipe", "llm-generate",
+                 "--backend", "openai", "--base-url", base_url, "--model", "m"])
+    assert code == 2 and "write .jsonl or .parquet" in capsys.readouterr().err
+    assert _requests(log) == []
+
+
+def test_smollm2_generates_rows_of_the_label(labelled):
+    aug = LLMGenerate(n_aug=1, k_shot=2, device="cpu", max_new_tokens=32)
+    out = augment_dataset(labelled, aug, batch_size=16)
+    stats = side_output_stats(out, LLM_STATS_KEY)
+    made = [r for r in out if r["aug_op"] == "llm_generate"]
+    assert len(made) == stats["kept"] and stats["replies"] == stats["kept"] + sum(stats["refused"].values())
+    assert all(r["label"] == labelled[r[AUG_SOURCE]]["label"] and r["text"].strip() for r in made)

@@ -13,7 +13,7 @@ from textaug.config import TrainConfig
 
 def test_every_recipe_is_declared_by_its_class():
     assert recipe_names() == ["aeda", "backtranslate", "contextual", "delete", "eda", "embedding", "insert",
-                              "llm-paraphrase", "swap", "synonym"]
+                              "llm-generate", "llm-paraphrase", "swap", "synonym"]
     assert parse_spec("eda")[0][0] == (EDA, {})
 
 

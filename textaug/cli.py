@@ -205,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
 _ONE_MODEL_RECIPES = ("contextual", "llm-paraphrase", "llm-generate")
 
 
-def _augment(ds, args, keep_original: bool = True):
+def _augment(ds, args, keep_original: bool = True, output: str | None = None):
     import dataclasses
 
     from .augment.dataset import augment_dataset
@@ -236,6 +236,10 @@ def _augment(ds, args, keep_original: bool = True):
             raise ValueError(f"--{', --'.join(flags)} appl{'y' if len(flags) > 1 else 'ies'} only with a filter "
                              "(--filter, or '@ FILTER' in --recipe)")
         aug = dataclasses.replace(aug, **flags)
+    if output is not None:  # the output format can hold the step's own columns: checked before the work
+        from .data import check_output_table
+
+        check_output_table(output, {**ds.features, **aug.extra_features()})
     start = time.perf_counter()
     out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
                           balance=getattr(args, "balance", False), label_column=args.label_column)
@@ -253,7 +257,7 @@ def _cmd_augment(args) -> int:
     check_output_table(args.output)  # refuse before doing the work, not after
     ds = load_table(args.input, split=args.split, header=not args.no_header)
     check_output_table(args.output, ds.features)
-    _, out, seconds = _augment(ds, args, keep_original=not args.no_original)
+    _, out, seconds = _augment(ds, args, keep_original=not args.no_original, output=args.output)
     save_table(out, args.output)
     print(f"wrote {args.output}")
     print(_closing_line(len(ds), len(out), seconds))

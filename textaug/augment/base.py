@@ -154,6 +154,13 @@ class Augmenter(ABC):
 
     #: Counts this step reports beside its rows (see :class:`SideOutput`); None for most.
     side_output: ClassVar[SideOutput | None] = None
+    #: Columns this step adds to its output rows (e.g. which rows an LLM was shown): an output
+    #: of :meth:`augment_batch` is then ``(text, op, {column: value})``; an original row gets None.
+    extra_columns: ClassVar[tuple[str, ...]] = ()
+
+    def extra_features(self) -> dict[str, Any]:
+        """The ``datasets`` feature of each of :attr:`extra_columns`."""
+        return {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -209,7 +216,8 @@ class Augmenter(ABC):
 
     def config(self) -> dict[str, Any]:
         """The recipe: class name and every field, JSON-friendly (for model cards and logs)."""
-        params = {f.name: getattr(self, f.name) for f in fields(self)}
+        # fields bind() fills from the data (an LLM's example pool) are the data's, not the recipe's
+        params = {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata.get("bound")}
         return {"augmenter": type(self).__name__, **_jsonable(params)}
 
     # -- the datasets.map step --------------------------------------------------------------
@@ -226,9 +234,9 @@ class Augmenter(ABC):
         texts = self._texts(batch)
         if self.side_output is None:
             return assemble(batch, self.column, indices, self.keep_original,
-                            self.augment_batch(texts, indices, rank=rank))
+                            self.augment_batch(texts, indices, rank=rank), self.extra_columns)
         outputs, counts = self.augment_batch_counted(batch, texts, indices, rank)
-        out = assemble(batch, self.column, indices, self.keep_original, outputs)
+        out = assemble(batch, self.column, indices, self.keep_original, outputs, self.extra_columns)
         carrier: list[str] = []
         for made, row_counts in zip(outputs, counts):  # a row's counts ride on the first row of its group
             size = (1 if self.keep_original or made is None else 0) + len(made or [])
@@ -301,33 +309,42 @@ def assemble(
     column: str,
     indices: Sequence[int],
     keep_original: bool,
-    outputs: Sequence[list[tuple[str, str]] | None],
+    outputs: Sequence[list[tuple] | None],
+    extra_columns: Sequence[str] = (),
 ) -> dict[str, list]:
     """The enlarged batch: originals (and pass-throughs), each followed by its outputs, every
-    other column copied, provenance recorded (or extended, when the batch already has it)."""
+    other column copied, provenance recorded (or extended, when the batch already has it). An
+    output ``(text, op, extras)`` sets ``extra_columns`` on its row (an original keeps the
+    batch's value, or None)."""
     texts = batch[column]
     has_provenance = AUG_OP in batch and AUG_SOURCE in batch
     prev_ops = batch[AUG_OP] if has_provenance else None
     source: list[int] = []  # position in the batch of each output row
     out_texts: list[Any] = []
     out_ops: list[str] = []
+    extras: dict[str, list] = {name: [] for name in extra_columns}
     for pos, made in enumerate(outputs):
         prev = prev_ops[pos] if prev_ops is not None else ORIGINAL
         if keep_original or made is None:
             source.append(pos)
             out_texts.append(texts[pos])
             out_ops.append(prev)
+            for name, values in extras.items():
+                values.append(batch[name][pos] if name in batch else None)
         if made:
-            for new_text, op in made:
+            for new_text, op, *more in made:
                 source.append(pos)
                 out_texts.append(new_text)
                 out_ops.append(op if prev == ORIGINAL else f"{prev}+{op}")
+                for name, values in extras.items():
+                    values.append(more[0].get(name) if more else None)
     out: dict[str, list] = {}
     for key, values in batch.items():
         if key == column:
             out[key] = out_texts
-        elif key != AUG_OP:
+        elif key != AUG_OP and key not in extras:
             out[key] = [values[i] for i in source]
+    out.update(extras)
     out[AUG_OP] = out_ops
     if not has_provenance:
         out[AUG_SOURCE] = [int(indices[i]) for i in source]

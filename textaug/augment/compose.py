@@ -43,6 +43,9 @@ def _check_children(owner: str, augmenters) -> tuple[Augmenter, ...]:
     for child in augmenters:
         if not isinstance(child, Augmenter):
             raise ValueError(f"{owner}: {child!r} is not a textaug Augmenter")
+        if child.extra_columns:  # its per-output columns have no meaning once another step rewrites the text
+            raise ValueError(f"{owner}: {type(child).__name__} adds columns {list(child.extra_columns)} to its rows and "
+                             "cannot be composed with + or |; use it alone, or filtered with '@ FILTER'")
     return tuple(augmenters)
 
 

@@ -144,6 +144,7 @@ def _features(ds: "Dataset", aug: Augmenter):
     features.setdefault(AUG_SOURCE, Value("int64"))
     if aug.side_output is not None:
         features[aug.side_output.column] = Value("string")
+    features.update(aug.extra_features())
     return features
 
 
@@ -204,6 +205,7 @@ def _augment_per_label(ds: "Dataset", aug: Augmenter, budgets: dict[Any, int], l
         subset = ds.select(rows)
         if n == 0:  # this class is not augmented: its rows as originals
             extra = {aug.side_output.column: [""] * len(rows)} if aug.side_output is not None else {}
+            extra.update({name: [None] * len(rows) for name in aug.extra_columns if name not in ds.column_names})
             part = subset.map(lambda b, idx: {AUG_OP: ["original"] * len(idx), AUG_SOURCE: [rows[i] for i in idx],
                                               **{k: v[: len(idx)] for k, v in extra.items()}},
                               batched=True, with_indices=True, features=_features(subset, aug))

@@ -159,6 +159,13 @@ class Filtered(Augmenter):
         return self.augmenter.op_name
 
     @property
+    def extra_columns(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self.augmenter.extra_columns
+
+    def extra_features(self) -> dict[str, Any]:
+        return self.augmenter.extra_features()
+
+    @property
     def reproducible(self) -> str:  # type: ignore[override]
         return self.augmenter.reproducible
 
@@ -180,14 +187,14 @@ class Filtered(Augmenter):
             drawn, inner = child.augment_batch_counted(batch, texts, indices, rank)
         else:
             drawn = child.augment_batch(texts, indices, rank=rank)
-        flat = [(i, text, op) for i, made in enumerate(drawn) if made for text, op in made]
+        flat = [(i, out[0], out[1], out[2:]) for i, made in enumerate(drawn) if made for out in made]
         outputs: list[list[tuple[str, str]] | None] = [None] * len(texts)
         stats: list[dict] = [{} for _ in texts]
         if not flat:
             return outputs, stats
-        sources = [texts[i] for i, _, _ in flat]
-        candidates = [t for _, t, _ in flat]
-        row_labels = [labels[i] for i, _, _ in flat] if labels is not None else None
+        sources = [texts[i] for i, *_ in flat]
+        candidates = [t for _, t, *_ in flat]
+        row_labels = [labels[i] for i, *_ in flat] if labels is not None else None
         passed = np.ones(len(flat), dtype=bool)
         score = np.zeros(len(flat))
         for f in self.filters:  # every filter sees the whole batch of candidates at once
@@ -195,7 +202,7 @@ class Filtered(Augmenter):
             passed &= np.asarray(ok, dtype=bool)
             score += np.asarray(s, dtype=float)
         by_row: dict[int, list[int]] = {}
-        for j, (i, _, _) in enumerate(flat):
+        for j, (i, *_) in enumerate(flat):
             by_row.setdefault(i, []).append(j)
         for i, js in by_row.items():
             kept: list[int] = []
@@ -210,7 +217,7 @@ class Filtered(Augmenter):
                         break
                     kept.append(j)
                     filled += 1
-            outputs[i] = [(candidates[j], flat[j][2]) for j in kept]
+            outputs[i] = [(candidates[j], flat[j][2], *flat[j][3]) for j in kept]
             dropped = [j for j in js if not passed[j]]
             label = str(labels[i]) if labels is not None else "?"
             stats[i] = {"candidates": len(js), "kept": len(kept), "rows_short": int(short), "filled": filled,

@@ -16,6 +16,7 @@ tokens, cost), which ``textaug augment`` prints.
 from __future__ import annotations
 
 import logging
+import random
 import string
 import zlib
 from collections import Counter
@@ -29,7 +30,7 @@ from .base import Augmenter, SideOutput, check_positive_ints, live_rows, sum_cou
 from .llm_chat import ChatReply, ChatRequest, OpenAIChat, Sampling, TransformersChat
 from .llm_text import OUTPUT_FORMATS, parse_reply, reject_reason, template_words
 
-__all__ = ["LLMParaphrase", "describe_llm_stats", "LLM_BACKENDS", "LLM_STATS", "LLM_STATS_KEY", "PARAPHRASE_PROMPTS"]
+__all__ = ["LLMParaphrase", "LLMGenerate", "SHOWN", "GENERATE_PROMPT", "describe_llm_stats", "LLM_BACKENDS", "LLM_STATS", "LLM_STATS_KEY", "PARAPHRASE_PROMPTS"]
 
 LLM_BACKENDS = ("transformers", "openai")
 #: The column that carries each row's counts through ``datasets.map``, and the key they are
@@ -41,7 +42,10 @@ PARAPHRASE_PROMPTS = {
     "single": "Paraphrase this text, keeping its meaning: {text}",
     "list": "Write {n} different paraphrases of this text, keeping its meaning, as a numbered list: {text}",
 }
-_PLACEHOLDERS = {"text", "label", "task", "n"}
+#: The column of an LLMGenerate output row that lists the rows its prompt showed (its aug_source first).
+SHOWN = "aug_shown"
+GENERATE_PROMPT = ("Here are examples of texts labelled {label}:\n{examples}\n\nWrite one new text labelled {label}, "
+                   "of the same kind and different from the examples. Answer with the new text only.")
 _FILLS = ("fewer", "best")
 _FILLABLE = ("identical", "duplicate")  # refused candidates that are real text, used by fill="best"
 _log = logging.getLogger(__name__)
@@ -94,11 +98,11 @@ class _LLMAugmenter(Augmenter):
         if self.output_format not in OUTPUT_FORMATS:
             raise ValueError(f"output_format must be one of {list(OUTPUT_FORMATS)}, got {self.output_format!r}")
         used = self._placeholders()
-        if "text" not in used and self.needs_text:
-            raise ValueError(f"prompt must contain {{text}}, got {self.template!r}")
-        if used - _PLACEHOLDERS:
-            raise ValueError(f"prompt has unknown placeholders {sorted(used - _PLACEHOLDERS)}; it may use "
-                             f"{sorted(_PLACEHOLDERS)}")
+        if self.required_placeholder not in used:
+            raise ValueError(f"prompt must contain {{{self.required_placeholder}}}, got {self.template!r}")
+        if used - self.placeholders:
+            raise ValueError(f"prompt has unknown placeholders {sorted(used - self.placeholders)}; it may use "
+                             f"{sorted(self.placeholders)}")
         if "task" in used and not self.task:
             raise ValueError("prompt uses {task}, but no task description is given")
         if not 0 < self.temperature <= 5:
@@ -121,7 +125,9 @@ class _LLMAugmenter(Augmenter):
         if self.label_names is not None:
             object.__setattr__(self, "label_names", tuple(str(n) for n in self.label_names))
 
-    needs_text: ClassVar[bool] = True
+    #: The placeholder every prompt must have, and all a prompt may have.
+    required_placeholder: ClassVar[str] = "text"
+    placeholders: ClassVar[frozenset[str]] = frozenset({"text", "label", "task", "n"})
 
     def bind(self, ds: Any) -> Augmenter:
         """With the label names of a ``ClassLabel`` label column, for ``{label}``."""
@@ -201,13 +207,17 @@ class _LLMAugmenter(Augmenter):
     def augment_batch_counted(self, batch, texts, indices, rank):
         return self._run(texts, indices, batch.get(self.label_column), rank)
 
-    def _requests(self, rows: Sequence[int], texts, indices, labels, need: Mapping[int, int], attempt: int
-                  ) -> list[ChatRequest]:
+    def _requests(self, row: int, texts, indices, labels, need: int, attempt: int) -> list[ChatRequest]:
+        """The requests that ask for ``need`` more outputs of batch row ``row``."""
         raise NotImplementedError
 
-    def _shown(self, row: int, texts) -> list[str]:
+    def _shown(self, row: int, texts, request: ChatRequest) -> list[str]:
         """The texts the model was shown for a row (what its outputs must not repeat)."""
         return [texts[row]]
+
+    def _extras(self, request: ChatRequest) -> dict[str, Any] | None:
+        """The extra columns of the outputs a request brought (see ``extra_columns``)."""
+        return None
 
     def _run(self, texts: Sequence[str | None], indices: Sequence[int], labels: Sequence[Any] | None,
              rank: int | None) -> tuple[list[list[tuple[str, str]] | None], list[dict[str, Any]]]:
@@ -221,20 +231,22 @@ class _LLMAugmenter(Augmenter):
                              "(run it through textaug.augment_dataset or ds.map on the whole dataset)")
         chat = self.chat(rank)
         instruction = template_words(self.template) | template_words(self.task or "")
-        kept: dict[int, list[str]] = {i: [] for i in live}
-        refused: dict[int, list[tuple[str, str]]] = {i: [] for i in live}
+        kept: dict[int, list[tuple]] = {i: [] for i in live}
+        refused: dict[int, list[tuple[str, tuple]]] = {i: [] for i in live}
         counts = {i: Counter() for i in live}
         todo = list(live)
         for attempt in range(self.max_retries + 1):
             need = {i: self.n_aug - len(kept[i]) for i in todo}
-            requests = self._requests(todo, texts, indices, labels, need, attempt)
-            replies: list[ChatReply] = chat.complete(requests)
-            for i, reply in zip(todo, replies):
+            asked = [(i, request) for i in todo for request in self._requests(i, texts, indices, labels, need[i], attempt)]
+            replies: list[ChatReply] = chat.complete([request for _, request in asked])
+            for i in todo:
+                counts[i]["resampled"] += attempt > 0
+            for (i, request), reply in zip(asked, replies):
                 c = counts[i]
                 c.update(requests=reply.sent, cached=reply.cached, replies=len(reply.texts),
                          prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)
-                c["resampled"] += attempt > 0
-                shown = self._shown(i, texts)
+                shown = self._shown(i, texts, request)
+                extras = self._extras(request)
                 for raw in reply.texts:
                     candidates = parse_reply(raw, self.output_format, texts[i])
                     if candidates is None:
@@ -244,12 +256,13 @@ class _LLMAugmenter(Augmenter):
                         if len(kept[i]) >= self.n_aug:
                             c["surplus"] += 1
                             continue
-                        reason = reject_reason(candidate, shown, kept[i], instruction)
+                        out = (candidate, self.op_name) + ((extras,) if extras is not None else ())
+                        reason = reject_reason(candidate, shown, [k[0] for k in kept[i]], instruction)
                         if reason is None:
-                            kept[i].append(candidate)
+                            kept[i].append(out)
                         else:
                             c[f"refused:{reason}"] += 1
-                            refused[i].append((reason, candidate))
+                            refused[i].append((reason, out))
             todo = [i for i in todo if len(kept[i]) < self.n_aug]
             if not todo:
                 break
@@ -265,7 +278,7 @@ class _LLMAugmenter(Augmenter):
                         made.append(candidate)
                         c["filled"] += 1
             c.update(kept=len(made), rows_short=int(short))
-            outputs[i] = [(t, self.op_name) for t in made]
+            outputs[i] = made
             stats[i] = self._row_stats(c)
         short_rows = sum(s["rows_short"] for s in stats if s)
         if short_rows:
@@ -301,15 +314,89 @@ class LLMParaphrase(_LLMAugmenter):
     def default_prompt(self) -> str:
         return PARAPHRASE_PROMPTS[self.output_format]
 
-    def _requests(self, rows, texts, indices, labels, need, attempt):
+    def _requests(self, row, texts, indices, labels, need, attempt):
+        fill = {"text": texts[row], "n": need}
+        if labels is not None:
+            fill["label"] = self._label_name(labels[row])
+        n = need if self.output_format == "single" else 1
+        return [ChatRequest(self.messages(fill), n, self._seed(int(indices[row]), attempt))]
+
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMGenerate(_LLMAugmenter):
+    """New rows of a row's label, written by the model from ``k_shot`` examples of that label: the
+    row itself and ``k_shot - 1`` others drawn per output (seeded by seed, row, output, attempt)
+    from the whole dataset's rows of the label, shown in a shuffled order.
+
+    Provenance: ``aug_source`` is the row itself and ``aug_shown`` lists every row shown (the row
+    first), so that folds grouped by source can keep the others out too. The dataset's rows come
+    from :meth:`bind`, which ``augment_dataset`` calls; class budgets (``balance=True``) apply as
+    for any augmenter. An output identical to any example shown is refused.
+    """
+
+    k_shot: int = field(default=3, metadata={"help": "examples of the label shown per output (the row and k_shot-1 others)"})
+    pool: tuple[tuple[Any, tuple[tuple[int, str], ...]], ...] | None = field(
+        default=None, repr=False, metadata={"bound": True, "help": "each label's (index, text) rows, from bind()"})
+    name: ClassVar[str] = "llm_generate"
+    recipe: ClassVar[str | None] = "llm-generate"
+    tags: ClassVar[tuple[str, ...]] = ("llm-generation",)
+    required_placeholder: ClassVar[str] = "examples"
+    placeholders: ClassVar[frozenset[str]] = frozenset({"examples", "label", "task", "k"})
+    extra_columns: ClassVar[tuple[str, ...]] = (SHOWN,)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_positive_ints(self, "k_shot")
+        if self.output_format != "single":
+            raise ValueError("llm-generate writes one text per reply: output_format must be 'single'")
+
+    def default_prompt(self) -> str:
+        return GENERATE_PROMPT
+
+    def extra_features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
+        return {SHOWN: List(Value("int64"))}
+
+    def bind(self, ds: Any) -> Augmenter:
+        """With every live row of the dataset, by label: the examples the prompts draw from."""
+        bound = super().bind(ds)
+        if self.label_column not in ds.column_names:
+            raise ValueError(f"llm-generate writes rows of a label from examples of it: the data has no label column "
+                             f"{self.label_column!r}; its columns are {ds.column_names}")
+        by_label: dict[Any, list[tuple[int, str]]] = {}
+        for index, (text, label) in enumerate(zip(ds[self.column], ds[self.label_column])):
+            if isinstance(text, str) and text.strip():
+                by_label.setdefault(label, []).append((index, " ".join(text.split())))
+        return replace(bound, pool=tuple((label, tuple(rows)) for label, rows in by_label.items()))
+
+    def _requests(self, row, texts, indices, labels, need, attempt):
+        if self.pool is None:
+            raise ValueError("LLMGenerate draws examples from the whole dataset: run it through "
+                             "textaug.augment_dataset(ds, aug), or ds.map(aug.bind(ds), ...)")
+        if labels is None:
+            raise ValueError(f"LLMGenerate needs the labels: the batch has no column {self.label_column!r}")
+        index, label = int(indices[row]), labels[row]
+        rows = dict(self.pool).get(label, ())
+        others = [r for r in rows if r[0] != index]
         requests = []
-        for i in rows:
-            fill = {"text": texts[i], "n": need[i]}
-            if labels is not None:
-                fill["label"] = self._label_name(labels[i])
-            single = self.output_format == "single"
-            requests.append(ChatRequest(self.messages(fill), need[i] if single else 1, self._seed(int(indices[i]), attempt)))
+        for k in range(need):
+            seed = zlib.crc32(f"{self._seed(index, attempt)}|{k}".encode()) & 0x7FFFFFFF
+            rng = random.Random(seed)
+            shown = ((index, " ".join(texts[row].split())),) + tuple(rng.sample(others, min(self.k_shot - 1, len(others))))
+            order = list(shown)
+            rng.shuffle(order)  # the row itself is not always first in the prompt
+            fill = {"examples": "\n".join(f"- {text}" for _, text in order), "label": self._label_name(label),
+                    "k": len(shown)}
+            requests.append(ChatRequest(self.messages(fill), 1, seed, shown=shown))
         return requests
+
+    def _shown(self, row, texts, request):
+        return [text for _, text in request.shown]
+
+    def _extras(self, request):
+        return {SHOWN: [i for i, _ in request.shown]}
 
 
 def describe_llm_stats(stats: Mapping[str, Any]) -> str:

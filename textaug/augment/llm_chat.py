@@ -47,6 +47,8 @@ class ChatRequest:
     messages: Messages
     n: int
     seed: int
+    #: the rows (index, text) the prompt shows: the augmenter's own record, not sent or cached
+    shown: tuple[tuple[int, str], ...] = field(default=(), compare=False)
 
 
 @dataclass

@@ -33,6 +33,7 @@ _REFUSAL = re.compile(
     r"i apologi[sz]e|as an ai\b|as a language model|unfortunately,? i)", re.I)
 _NUMBERED = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+?)\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
 
 
 def _unquote(text: str) -> str:
@@ -57,6 +58,7 @@ def _single(reply: str, multiline: bool) -> str:
     if not multiline:  # a one-paragraph input: what follows a blank line is commentary
         text = re.split(r"\n\s*\n", text, maxsplit=1)[0]
         text = " ".join(text.split())
+    text = _BULLET.sub("", text, count=1)  # a reply in the style of the bulleted examples it was shown
     return _unquote(_strip_lead(_unquote(text)))
 
 

@@ -29,7 +29,7 @@ from .contextual import ContextualSubstitute  # noqa: F401
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace  # noqa: F401
 from .embedding import EmbeddingSubstitute  # noqa: F401
 from .filters import Filtered, filter_class, filter_names
-from .llm import LLMParaphrase  # noqa: F401
+from .llm import LLMGenerate, LLMParaphrase  # noqa: F401
 
 __all__ = ["recipes", "recipe_names", "parse_spec", "parse_filter", "build_augmenter", "augmenter_tags", "eda_paper_setting"]
 
@@ -61,7 +61,7 @@ def _fields(cls: type[Augmenter]) -> dict[str, dataclasses.Field]:
     """The fields a spec can set: scalars and lists of them (not a lexicon or child augmenters)."""
     scalar = ("int", "float", "bool", "str", "tuple")
     return {f.name: f for f in dataclasses.fields(cls)
-            if f.init and f.name not in _CONTEXT and str(f.type).startswith(scalar)}
+            if f.init and f.name not in _CONTEXT and not f.metadata.get("bound") and str(f.type).startswith(scalar)}
 
 
 def _convert(cls: type, name: str, field: dataclasses.Field, raw: str) -> Any:
