@@ -25,8 +25,9 @@ The protocol, fixed before any run (nothing here is chosen on test data):
   trains as many steps as the plain one (its copies add variety, not compute). SetFit runs at
   ``--num-iterations`` (20: SetFit's documented default; 40 pairs per row), 1 epoch, its own learning
   rates; both on the packaged all-MiniLM-L6-v2 unless ``--model`` says otherwise.
-- Augmentations: :data:`EDA` and :data:`BACKTRANSLATE` (two Apertium pivots), the same spec in every
-  condition that names it.
+- Augmentations: :data:`EDA`, :data:`BACKTRANSLATE` (two Apertium pivots), :data:`LLM` (the packaged
+  SmolLM2-135M-Instruct paraphrasing, 4 per row) and :data:`LLM_FILTERED` (the same under the
+  similarity filter), the same spec in every condition that names it.
 
 Tasks: SST-2, SUBJ, TREC (``--data-dir`` with ``{task}/train.tsv`` and ``test.tsv``, or their hub
 copies), ``rt`` (the built-in Rotten Tomatoes corpus) and ``bbc`` (BBC News, 5 topics, from the
@@ -58,6 +59,9 @@ BATCH_SIZE = 16
 MAX_LENGTH = 64
 EDA = "eda:alpha=0.05,n_aug=4"
 BACKTRANSLATE = "backtranslate:pivots=spa/cat,n_aug=2"
+#: the packaged SmolLM2-135M-Instruct paraphrasing, as is and under the similarity filter
+LLM = "llm-paraphrase:n_aug=4"
+LLM_FILTERED = "llm-paraphrase:n_aug=4 @ similarity:min=0.6,max=0.98"
 SETFIT = "setfit"
 
 
@@ -74,6 +78,8 @@ CONDITIONS = {c.name: c for c in (
     Condition("contrastive", {"contrastive": True}, contrastive=True),
     Condition("contrastive+eda", {"contrastive": True, "augment": EDA}, contrastive=True),
     Condition("contrastive+bt", {"contrastive": True, "augment": BACKTRANSLATE}, contrastive=True),
+    Condition("contrastive+llm", {"contrastive": True, "augment": LLM}, contrastive=True),
+    Condition("contrastive+llm-sim", {"contrastive": True, "augment": LLM_FILTERED}, contrastive=True),
     Condition(SETFIT),
 )}
 
