@@ -92,6 +92,7 @@ bench: install $(BENCH_STAMP)
 	$(PY) bench/train_throughput.py
 	$(PY) bench/model_augment_throughput.py
 	$(PY) bench/embedding_throughput.py
+	$(PY) bench/llm_augment_throughput.py
 
 clean:
 	rm -rf $(VENV)

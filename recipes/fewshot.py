@@ -60,8 +60,8 @@ MAX_LENGTH = 64
 EDA = "eda:alpha=0.05,n_aug=4"
 BACKTRANSLATE = "backtranslate:pivots=spa/cat,n_aug=2"
 #: the packaged SmolLM2-135M-Instruct paraphrasing, as is and under the similarity filter
-LLM = "llm-paraphrase:n_aug=4"
-LLM_FILTERED = "llm-paraphrase:n_aug=4 @ similarity:min=0.6,max=0.98"
+LLM = "llm-paraphrase:n_aug=4,max_new_tokens=64"
+LLM_FILTERED = "llm-paraphrase:n_aug=4,max_new_tokens=64 @ similarity:min=0.6,max=0.98"
 SETFIT = "setfit"
 
 
