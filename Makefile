@@ -93,6 +93,7 @@ bench: install $(BENCH_STAMP)
 	$(PY) bench/model_augment_throughput.py
 	$(PY) bench/embedding_throughput.py
 	$(PY) bench/llm_augment_throughput.py
+	$(PY) bench/ray_augment_throughput.py
 
 clean:
 	rm -rf $(VENV)

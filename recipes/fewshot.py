@@ -207,7 +207,7 @@ def describe(runs: list[dict], model: str | None, settings: dict[str, str] | Non
     minutes = sum(float(r["seconds"]) for r in runs) / 60
     return (f"Few-shot {scored} (mean ± sd over seeds, n runs) on {model or 'minilm (the packaged all-MiniLM-L6-v2)'}; "
             f"K rows per class drawn per seed and shared by every condition; fixed budgets, last weights, no "
-            f"selection ({trained}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`; differences against SetFit paired by "
+            f"selection ({trained}); EDA = `{EDA}`, bt = `{BACKTRANSLATE}`, llm = `{LLM}`, llm-sim = `{LLM_FILTERED}`; differences against SetFit paired by "
             f"seed. {len(runs)} runs, {minutes:.0f} minutes of run time.")
 
 

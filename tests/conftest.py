@@ -26,6 +26,9 @@ os.environ.update({
     "XDG_CACHE_HOME": os.path.join(_CACHE_ROOT, "xdg"),
 })
 os.environ.pop("HF_TOKEN", None)  # a developer's token must never reach a test
+# Ray authenticates with a token by default, and a client joining a cluster by address sends it
+# only in token mode, which Ray reads once, when imported (the cluster test joins `ray start`)
+os.environ["RAY_AUTH_MODE"] = "token"
 
 import pytest  # noqa: E402
 

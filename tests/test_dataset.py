@@ -189,11 +189,11 @@ def test_class_aware_budgets_balance_and_per_label():
 def test_only_model_backed_augmenters_ask_datasets_for_a_worker_rank():
     """With a rank, datasets imports torch in every worker: the EDA family must not pay for it."""
     from textaug import EDA, BackTranslate, Filtered, RandomSwap, Sequential, SimilarityFilter
-    from textaug.augment.dataset import _uses_a_device
+    from textaug.augment.dataset import uses_a_device
 
-    assert not _uses_a_device(EDA()) and not _uses_a_device(Sequential(augmenters=[EDA(), RandomSwap()]))
-    assert _uses_a_device(BackTranslate()) and _uses_a_device(Sequential(augmenters=[EDA(), BackTranslate()]))
-    assert _uses_a_device(Filtered(augmenter=RandomSwap(), filters=[SimilarityFilter()]))
+    assert not uses_a_device(EDA()) and not uses_a_device(Sequential(augmenters=[EDA(), RandomSwap()]))
+    assert uses_a_device(BackTranslate()) and uses_a_device(Sequential(augmenters=[EDA(), BackTranslate()]))
+    assert uses_a_device(Filtered(augmenter=RandomSwap(), filters=[SimilarityFilter()]))
 
 
 def _model_backed():

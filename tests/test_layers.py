@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     # resources and plain data I/O
     ("atomic", "table_io", "data", "metrics", "sampling", "significance", "resources", "sources", "vectors"),
     ("augment",),
-    ("config", "config_file"),
+    ("config", "config_file", "ray_engine"),
     ("models",),
     ("training", "predict", "card", "hub", "confidence"),
     ("tuning", "demo", "cli"),

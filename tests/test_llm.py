@@ -372,3 +372,36 @@ def test_smollm2_generates_rows_of_the_label(labelled):
     made = [r for r in out if r["aug_op"] == "llm_generate"]
     assert len(made) == stats["kept"] and stats["replies"] == stats["kept"] + sum(stats["refused"].values())
     assert all(r["label"] == labelled[r[AUG_SOURCE]]["label"] and r["text"].strip() for r in made)
+
+
+def test_openai_output_is_the_same_for_any_batch_size_and_process_count(chat_server, tmp_path, reviews):
+    base_url, _, _ = chat_server()
+    aug = LLMParaphrase(backend="openai", base_url=base_url, model="m", n_aug=2, cache="none")
+    one = _outputs(augment_dataset(reviews, aug, batch_size=5))
+    assert _outputs(augment_dataset(reviews, aug, batch_size=1, num_proc=2, load_from_cache_file=False)) == one
+
+
+def test_tune_and_train_take_the_llm_recipes():
+    from textaug.config import TrainConfig
+    from textaug.tuning import parse_candidate
+
+    assert parse_candidate("llm-paraphrase:n_aug=2").options == {"augment": "llm-paraphrase:n_aug=2"}
+    assert parse_candidate("contrastive=true,augment=llm-paraphrase:n_aug=2").options["augment"] == "llm-paraphrase:n_aug=2"
+    assert TrainConfig(augment="llm-generate:k_shot=2").augment == "llm-generate:k_shot=2"
+    with pytest.raises(ValueError, match="unknown field 'kshot'"):
+        TrainConfig(augment="llm-generate:kshot=2")
+
+
+def test_train_augments_with_an_llm_and_the_card_names_it(chat_server, tmp_path, tiny_bert, sst2_small):
+    from helpers import tiny_config
+
+    from textaug.training.pipeline import train
+
+    base_url, log, _ = chat_server()
+    spec = f"llm-paraphrase:backend=openai,base_url={base_url},model=m,cache=none"
+    train_ds, test_ds = sst2_small
+    result = train(tiny_config(tiny_bert, tmp_path, epochs=1, augment=spec, n_aug=2, validation_fraction=0.5),
+                   train_dataset=train_ds, test_dataset=test_ds)
+    assert result.metrics["training"]["examples"] == 3 * 24 and len(_requests(log)) == 48  # training rows only
+    card = (Path(result.output_dir) / "README.md").read_text()
+    assert "llm-paraphrase" in card

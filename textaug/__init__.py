@@ -16,6 +16,8 @@ from .augment import (
     ContextualSubstitute,
     EmbeddingSubstitute,
     Filtered,
+    LLMGenerate,
+    LLMParaphrase,
     ORIGINAL,
     Augmenter,
     Lexicon,
@@ -32,6 +34,7 @@ from .augment import (
 )
 from .augment.filters import register_filter
 from .config import Select, Strategy, TrainConfig
+from .ray_engine import augment_ray
 from .resources import ResourceNotFoundError
 from .training.record import RunRecord
 from .tuning import tune
@@ -65,7 +68,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter", "ConfidenceFilter",
-    "ContextualSubstitute",
+    "ContextualSubstitute", "LLMParaphrase", "LLMGenerate", "augment_ray",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "ResourceNotFoundError", "Sequential",
     "SynonymReplace", "TextAugmenter", "augment_dataset", "__version__",
     "CrossEntropy", "Event", "RunRecord", "Select", "Strategy", "TextClassifier", "TrainConfig", "TrainResult", "load",

@@ -112,8 +112,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     aug = sub.add_parser("augment", help="augment a csv/tsv/jsonl/parquet file or a hub dataset")
-    aug.add_argument("input", help="a .csv, .tsv, .jsonl or .parquet file, or a hub dataset id")
-    aug.add_argument("-o", "--output", required=True, help="output file; its extension picks the format")
+    aug.add_argument("input", nargs="+", help="a .csv, .tsv, .jsonl or .parquet file, or a hub dataset id "
+                                              "(--engine ray: parquet, jsonl or csv files, globs or folders)")
+    aug.add_argument("-o", "--output", required=True, help="output file; its extension picks the format "
+                                                          "(--engine ray: a folder of parquet shards)")
+    aug.add_argument("--engine", choices=("datasets", "ray"), default="datasets",
+                     help="datasets: datasets.map on this machine (default); ray: Ray Data, on a local instance "
+                          "or the cluster at --ray-address, with the same rows")
+    aug.add_argument("--ray-address", default=None, metavar="HOST:PORT", help="--engine ray: join this cluster "
+                                                                              "(default: start a local instance)")
+    aug.add_argument("--workers", type=int, default=None, help="--engine ray: parallel workers (default: all CPUs "
+                                                               "for tasks, 1 actor for model-backed augmenters)")
+    aug.add_argument("--gpus-per-worker", type=float, default=0, help="--engine ray: GPUs per model-backed worker")
+    aug.add_argument("--overwrite", action="store_true", help="--engine ray: replace an existing output folder")
     aug.add_argument("--split", default="train", help="split of a hub dataset (default: train)")
     aug.add_argument("--no-header", action="store_true", help="csv/tsv without a header: columns are label, text")
     aug.add_argument("--no-original", action="store_true", help="drop the original rows (keep only augmentations)")
@@ -206,14 +217,28 @@ _ONE_MODEL_RECIPES = ("contextual", "llm-paraphrase", "llm-generate")
 
 
 def _augment(ds, args, keep_original: bool = True, output: str | None = None):
-    import dataclasses
-
     from .augment.dataset import augment_dataset
-    from .augment.filters import Filtered
-    from .augment.recipes import build_augmenter
 
     if args.label_column not in ds.column_names and args.label_column != "label":
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
+    aug = _cli_augmenter(args, keep_original)
+    if output is not None:  # the output format can hold the step's own columns: checked before the work
+        from .data import check_output_table
+
+        check_output_table(output, {**ds.features, **aug.extra_features()})
+    start = time.perf_counter()
+    out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
+                          balance=getattr(args, "balance", False), label_column=args.label_column)
+    return aug, out, time.perf_counter() - start
+
+
+def _cli_augmenter(args, keep_original: bool):
+    """The augmenter the command line names: --recipe, its --filter segments and the flags."""
+    import dataclasses
+
+    from .augment.filters import Filtered
+    from .augment.recipes import build_augmenter
+
     options = {"backend": args.backend, "device": args.device, "base_url": getattr(args, "base_url", None)}
     if args.model:
         if args.recipe.split(":")[0].strip() in _ONE_MODEL_RECIPES:
@@ -236,14 +261,7 @@ def _augment(ds, args, keep_original: bool = True, output: str | None = None):
             raise ValueError(f"--{', --'.join(flags)} appl{'y' if len(flags) > 1 else 'ies'} only with a filter "
                              "(--filter, or '@ FILTER' in --recipe)")
         aug = dataclasses.replace(aug, **flags)
-    if output is not None:  # the output format can hold the step's own columns: checked before the work
-        from .data import check_output_table
-
-        check_output_table(output, {**ds.features, **aug.extra_features()})
-    start = time.perf_counter()
-    out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
-                          balance=getattr(args, "balance", False), label_column=args.label_column)
-    return aug, out, time.perf_counter() - start
+    return aug
 
 
 def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
@@ -251,9 +269,33 @@ def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
     return f"rows in: {rows_in:,}  rows out: {rows_out:,}  seconds: {seconds:.2f}  rows/s: {rate:,.0f}"
 
 
+def _cmd_augment_ray(args) -> int:
+    from .ray_engine import augment_ray
+
+    for flag, value in (("--balance", args.balance), ("--num-proc", args.num_proc), ("--no-header", args.no_header)):
+        if value:
+            raise ValueError(f"{flag} does not apply to --engine ray")
+    aug = _cli_augmenter(args, keep_original=not args.no_original)
+    manifest = augment_ray(args.input, aug, args.output, address=args.ray_address, workers=args.workers,
+                           gpus_per_worker=args.gpus_per_worker, batch_size=args.batch_size,
+                           overwrite=args.overwrite, label_column=args.label_column)
+    print(f"wrote {args.output} ({len(manifest['shards'])} parquet shards and manifest.json)")
+    print(_closing_line(manifest["rows_in"], manifest["rows_out"], manifest["seconds"]))
+    return 0
+
+
 def _cmd_augment(args) -> int:
     from .data import check_output_table, load_table, save_table
 
+    if args.engine == "ray":
+        return _cmd_augment_ray(args)
+    for flag, value in (("--ray-address", args.ray_address), ("--workers", args.workers),
+                        ("--gpus-per-worker", args.gpus_per_worker), ("--overwrite", args.overwrite)):
+        if value:
+            raise ValueError(f"{flag} applies to --engine ray")
+    if len(args.input) != 1:
+        raise ValueError(f"one input file or hub dataset (several: --engine ray), got {len(args.input)}")
+    args.input = args.input[0]
     check_output_table(args.output)  # refuse before doing the work, not after
     ds = load_table(args.input, split=args.split, header=not args.no_header)
     check_output_table(args.output, ds.features)

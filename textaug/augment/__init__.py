@@ -9,12 +9,13 @@ from .embedding import EmbeddingSubstitute
 from .filters import Filtered, SimilarityFilter
 from .eda import AEDA, EDA, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .lexicon import Lexicon
+from .llm import LLMGenerate, LLMParaphrase
 from .nlpaug_adapter import NlpaugAugmenter
 
 __all__ = [
     "AEDA", "AUG_OP", "AUG_SOURCE", "Augmenter", "BackTranslate", "EDA", "EmbeddingSubstitute", "Lexicon",
     "NlpaugAugmenter", "ORIGINAL", "Filtered", "SimilarityFilter",
-    "ContextualSubstitute",
+    "ContextualSubstitute", "LLMGenerate", "LLMParaphrase",
     "OneOf", "RandomDelete", "RandomInsert", "RandomSwap", "Sequential", "SideOutput", "SynonymReplace",
     "TextAugmenter", "augment_dataset",
 ]

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from datasets import Dataset, DatasetDict
 
 __all__ = ["augment_dataset", "check_text_column", "label_budgets", "AUGMENTATION_STATS", "FILTER_STATS_KEY",
-           "augmentation_stats", "filter_stats", "side_output_stats", "describe_unchanged"]
+           "augmentation_stats", "filter_stats", "side_output_stats", "describe_unchanged", "uses_a_device"]
 
 #: The key in an augmented dataset's ``info.description`` (JSON) under which the rows each
 #: operation made, and how many of them equal their source text, are kept.
@@ -148,7 +148,7 @@ def _features(ds: "Dataset", aug: Augmenter):
     return features
 
 
-def _uses_a_device(obj: Any) -> bool:
+def uses_a_device(obj: Any) -> bool:
     """True when ``obj`` (an augmenter, filter, or anything inside one) places a model on a device."""
     import dataclasses
 
@@ -156,7 +156,7 @@ def _uses_a_device(obj: Any) -> bool:
         return False
     if any(f.name == "device" for f in dataclasses.fields(obj)):
         return True
-    return any(_uses_a_device(child) for f in dataclasses.fields(obj)
+    return any(uses_a_device(child) for f in dataclasses.fields(obj)
                for child in (getattr(obj, f.name) if isinstance(getattr(obj, f.name), tuple) else (getattr(obj, f.name),)))
 
 
@@ -169,7 +169,7 @@ def _map(ds: "Dataset", step, aug: Augmenter, *, num_proc, batch_size, load_from
         # A model-backed augmenter puts worker `rank` on its own GPU. Only then: with a rank,
         # datasets imports torch in every worker (about a second each), which the EDA family,
         # done in half a second, would pay for nothing (2 processes on 59,576 rows: 31k -> 22k/s).
-        with_rank=_uses_a_device(aug),
+        with_rank=uses_a_device(aug),
         batch_size=batch_size,
         num_proc=num_proc if num_proc and num_proc > 1 and len(ds) > 1 else None,
         features=_features(ds, aug),

@@ -1,0 +1,105 @@
+"""Augmentation on Ray Data against datasets.map on one host: EDA, 4 copies per row, over at
+least 200,000 rows (the SST-2 training file repeated), parquet in and parquet out for every
+contender. datasets.map with 1 and 2 processes (``augment_dataset`` + ``to_parquet``); textaug's
+Ray engine with 1 and 2 workers, each run on its own local Ray instance (its start is counted in
+the engine's wall time and also shown apart). Figures: rows in per second and the ratios the
+goals name; peak resident memory of the datasets run and of each Ray worker process.
+
+    python bench/ray_augment_throughput.py [--rows 200000] [--batch-size 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "eda" / "sst2" / "train.tsv"
+
+
+def corpus(path: Path, rows: int):
+    from datasets import Dataset
+
+    lines = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    repeats = -(-rows // len(lines))
+    labels, texts = zip(*(lines * repeats))
+    return Dataset.from_dict({"text": list(texts[:rows]), "label": [int(x) for x in labels[:rows]]})
+
+
+class WorkerMemory:
+    """The largest resident set of any Ray worker process seen while sampling (every 0.2 s)."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            for proc in psutil.process_iter(["cmdline", "memory_info"]):
+                line = " ".join(proc.info["cmdline"] or [])
+                if line.startswith("ray::") and proc.info["memory_info"] is not None:
+                    self.peak_mb = max(self.peak_mb, proc.info["memory_info"].rss / 2**20)
+            time.sleep(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--rows", type=int, default=200_000)
+    p.add_argument("--batch-size", type=int, default=1000)
+    args = p.parse_args()
+    if not args.data.is_file():
+        raise SystemExit(f"{args.data} not found: ../shared/data/eda must be beside the checkout")
+    from datasets import load_dataset
+
+    from textaug import EDA, augment_dataset
+    from textaug.ray_engine import augment_ray
+
+    aug = EDA(n_aug=4, seed=0)
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        source = work / "in.parquet"
+        corpus(args.data, args.rows).to_parquet(source)
+        ds = load_dataset("parquet", data_files=str(source), split="train")
+        print(f"EDA x4 over {len(ds):,} rows (SST-2 repeated), batch size {args.batch_size}")
+        rates = {}
+        for procs in (1, 2):
+            began = time.perf_counter()
+            out = augment_dataset(ds, aug, num_proc=procs, batch_size=args.batch_size, load_from_cache_file=False)
+            out.to_parquet(work / f"datasets-{procs}.parquet")
+            seconds = time.perf_counter() - began
+            rates[f"datasets {procs}"] = len(ds) / seconds
+            print(f"  datasets.map, {procs} process(es): {len(ds) / seconds:9,.0f} rows/s ({seconds:.1f} s, "
+                  f"{len(out):,} rows out)")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  datasets.map peak RSS (this process): {rss:,.0f} MB")
+        for workers in (1, 2):
+            with WorkerMemory() as memory:
+                manifest = augment_ray(source, aug, work / f"ray-{workers}", workers=workers,
+                                       batch_size=args.batch_size)
+            seconds = manifest["seconds"]
+            rates[f"ray {workers}"] = len(ds) / seconds
+            print(f"  ray, {workers} worker(s): {len(ds) / seconds:9,.0f} rows/s ({seconds:.1f} s, of which "
+                  f"{manifest['seconds_connecting']:.1f} s starting Ray; {manifest['rows_out']:,} rows out; "
+                  f"peak worker RSS {memory.peak_mb:,.0f} MB)")
+        print(f"  ray 2 workers / ray 1 worker: {rates['ray 2'] / rates['ray 1']:.2f}x (goal >= 1.6x)")
+        print(f"  ray 2 workers / datasets.map 2 processes: {rates['ray 2'] / rates['datasets 2']:.2f}x (goal >= 0.8x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""Augmentation beyond one machine: any augmenter run on Ray Data, with the rows ``datasets.map``
+gives.
+
+Every row's randomness comes from (augmenter, seed, row index), so the engine gives every input
+row its global index (its position in the input, files in sorted order) before anything is
+distributed, and hands each batch's indices to the augmenter exactly as ``augment_dataset`` does:
+sorted by ``aug_source`` (rows of one source stay together, in order), the output equals the
+single-machine run row for row for every augmenter whose ``reproducible`` says "any batch size"
+(the others: the same counts and labels).
+
+- Rule-based augmenters run as Ray tasks (``map_batches`` with a function); model-backed ones
+  (anything with a ``device``: back-translation, embedding and contextual substitution, the
+  filters, the LLM augmenters) as a pool of actors, ``workers`` of them, each loading its model
+  once (the augmenter's own per-process loading) with ``gpus_per_worker`` GPUs.
+- Input: a ``datasets.Dataset``, or parquet, jsonl or csv files (paths, globs, folders) read with
+  Ray Data's readers. Output: parquet shards and ``manifest.json`` (rows in and out, rows per
+  operation, the side outputs such as filter counts summed over workers, seconds), written into a
+  temporary folder beside the target and renamed onto it at the end, so nothing half-written is
+  ever presented as complete. ``datasets.load_dataset("parquet", data_files=f"{out}/*.parquet")``
+  reads it back.
+- Without ``address`` a local Ray instance is started for the run and shut down after; with one
+  (``host:port``, or ``auto``), the run joins that cluster. Ray retries tasks, and restarts actors
+  whose process dies; the output is materialised once, so every row appears exactly once.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .augment.base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
+from .augment.dataset import check_text_column, uses_a_device
+
+__all__ = ["augment_ray", "RAY_FORMATS", "MANIFEST", "input_files"]
+
+#: Input formats the engine reads (Ray Data's readers), by file extension.
+RAY_FORMATS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
+MANIFEST = "manifest.json"
+#: The global row index column, present only while the job runs.
+_ROW = "__textaug_row"
+
+
+def input_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    """The files a source names (paths, globs, folders; a folder: its files of one known format),
+    sorted, checked to exist and to share one format; one clear error otherwise."""
+    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    if not items:
+        raise ValueError("no input given")
+    found: list[Path] = []
+    for item in map(str, items):
+        path = Path(item).expanduser()
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RAY_FORMATS
+                            and not p.name.startswith((".", "_")))
+            if not inside:
+                raise ValueError(f"{path}: a folder with no {', '.join(RAY_FORMATS)} files")
+            found += inside
+        elif any(c in item for c in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(os.path.expanduser(item), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise ValueError(f"{item}: no file matches")
+            found += matched
+        elif not path.exists():
+            raise ValueError(f"{path}: no such file")
+        else:
+            found.append(path)
+    for path in found:
+        if path.suffix.lower() not in RAY_FORMATS:
+            raise ValueError(f"{path}: the ray engine reads {', '.join(RAY_FORMATS)} files")
+        if not os.access(path, os.R_OK):
+            raise ValueError(f"{path}: not readable")
+    kinds = {RAY_FORMATS[p.suffix.lower()] for p in found}
+    if len(kinds) > 1:
+        raise ValueError(f"the input mixes formats ({', '.join(sorted(kinds))}); give files of one format")
+    return list(dict.fromkeys(found))
+
+
+def _check_target(output: Path, overwrite: bool) -> None:
+    if output.exists() and not overwrite:
+        raise ValueError(f"{output} exists; give --overwrite to replace it")
+    if output.exists() and not output.is_dir():
+        raise ValueError(f"{output} is a file; the ray engine writes a folder of parquet shards")
+    parent = output.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"{parent} is not writable")
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One batch through the augmenter: pyarrow in, pyarrow out, in the schema fixed up front."""
+
+    aug: Augmenter
+    schema: Any  # pyarrow.Schema
+
+    def __call__(self, table):
+        import pyarrow as pa
+
+        batch = table.to_pydict()
+        indices = batch.pop(_ROW)
+        out = self.aug(batch, indices)
+        return pa.Table.from_pydict({name: out[name] for name in self.schema.names}, schema=self.schema)
+
+
+def _run_batch(table, step: _Step):
+    return step(table)
+
+
+class _Actor:
+    """A model-backed augmenter's worker: one per actor process, its model loaded once (on the
+    first batch, by the augmenter's own per-process loading)."""
+
+    def __init__(self, step: _Step) -> None:
+        self.step = step
+
+    def __call__(self, table):
+        return self.step(table)
+
+
+def _output_schema(schema, aug: Augmenter):
+    """The input's columns, the provenance columns, the augmenter's own columns and its side output."""
+    import pyarrow as pa
+    from datasets import Features
+
+    fields = [f for f in schema if f.name != _ROW]
+    names = {f.name for f in fields}
+    extra = [pa.field(AUG_OP, pa.string())] if AUG_OP not in names else []
+    extra += [pa.field(AUG_SOURCE, pa.int64())] if AUG_SOURCE not in names else []
+    features = aug.extra_features()
+    if features:
+        arrow = Features(features).arrow_schema
+        extra += [arrow.field(name) for name in features if name not in names]
+    if aug.side_output is not None:
+        extra.append(pa.field(aug.side_output.column, pa.string()))
+    return pa.schema(fields + extra)
+
+
+def _read(ray, files: list[Path]):
+    kind = RAY_FORMATS[files[0].suffix.lower()]
+    paths = [str(p) for p in files]
+    if kind == "parquet":
+        return ray.data.read_parquet(paths)
+    if kind == "json":
+        return ray.data.read_json(paths)  # pyarrow's reader: JSON Lines, into arrow blocks
+    return ray.data.read_csv(paths)
+
+
+def _bound(aug: Augmenter, ds_columns: dict[str, list]) -> Augmenter:
+    """``aug.bind`` on the whole input where binding needs it (an LLM's examples, label names)."""
+    from datasets import Dataset
+
+    return aug.bind(Dataset.from_dict(ds_columns))
+
+
+def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
+    """Blocks to cut the input into: four per worker, never smaller than a batch."""
+    parallel = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return max(1, min(-(-rows // batch_size), 4 * parallel))
+
+
+def _check_answers(address: str, seconds: float = 5.0) -> None:
+    """A ``host:port`` where nothing listens fails here, in seconds: Ray itself retries for minutes."""
+    import socket
+
+    if address == "auto" or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--ray-address must be HOST:PORT (or auto), got {address!r}")
+    try:
+        with socket.create_connection((host, int(port)), timeout=seconds):
+            pass
+    except OSError as err:
+        raise ValueError(f"the Ray cluster at {address} does not answer ({err.strerror or err})") from None
+
+
+def _connect(ray, address: str | None, workers: int | None) -> bool:
+    """Join ``address`` or start a local instance; True when this run started Ray (and stops it)."""
+    if ray.is_initialized():
+        return False
+    if address:
+        _check_answers(address)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as err:
+            raise ValueError(f"the Ray cluster at {address} does not answer ({str(err).splitlines()[0]})") from None
+        return True
+    # address="local": a new instance for this run, never a cluster that happens to run here
+    ray.init(address="local", num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
+    return True
+
+
+def augment_ray(
+    source: Any,
+    aug: Augmenter,
+    output: str | os.PathLike,
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    gpus_per_worker: float = 0,
+    batch_size: int = 1000,
+    overwrite: bool = False,
+    label_column: str = "label",
+) -> dict[str, Any]:
+    """Augment ``source`` (a ``datasets.Dataset`` or files) with ``aug`` on Ray Data into the
+    folder ``output``; returns the manifest. See the module docstring."""
+    if not isinstance(aug, Augmenter):
+        raise ValueError(f"aug must be a textaug Augmenter, got {type(aug).__name__}")
+    for name, value, low in (("batch_size", batch_size, 1), ("workers", workers or 1, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not isinstance(gpus_per_worker, (int, float)) or gpus_per_worker < 0:
+        raise ValueError(f"gpus_per_worker must be a number >= 0, got {gpus_per_worker!r}")
+    output = Path(output).expanduser()
+    _check_target(output, overwrite)
+    from datasets import Dataset
+
+    files = None if isinstance(source, Dataset) else input_files(source)
+    try:
+        import ray
+    except ImportError:
+        raise ValueError("the ray engine needs Ray Data: pip install 'ray[data]'") from None
+    started = time.perf_counter()
+    ours = _connect(ray, address, workers)
+    connected = time.perf_counter() - started
+    try:
+        context = ray.data.DataContext.get_current()
+        # blocks in input order through the indexing (the zip with the row numbers is positional)
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = False
+        if files is None:
+            check_text_column(source, aug.column)
+            aug = aug.bind(source)
+            table = source.flatten_indices().data.table
+            rows_in = table.num_rows
+            import pyarrow as pa
+
+            ds = ray.data.from_arrow(table.append_column(_ROW, pa.array(range(rows_in), pa.int64())),
+                                     override_num_blocks=_blocks(ray, rows_in, batch_size, workers))
+        else:
+            ds = _read(ray, files)
+            try:
+                columns = ds.schema().names
+            except Exception as err:
+                raise ValueError(f"cannot read {len(files)} input file(s): {_cause(err)}") from None
+            kind = ds.schema().base_schema.field(aug.column).type if aug.column in columns else None
+            if kind is not None and str(kind) not in ("string", "large_string"):
+                raise ValueError(f"text column {aug.column!r} must hold strings, but its type is {kind}")
+            if aug.column not in columns:
+                raise ValueError(f"text column {aug.column!r} not found; the input has columns {columns}")
+            rows_in = ds.count()
+            probe = aug.bind(Dataset.from_dict({c: [] for c in columns}))
+            if probe != aug:  # binding reads the data (an LLM's examples): give it the columns it reads
+                wanted = [c for c in (aug.column, label_column) if c in columns]
+                aug = _bound(aug, ds.select_columns(wanted).to_pandas().to_dict("list"))
+            index = ray.data.range(rows_in).rename_columns({"id": _ROW})
+            # one big file reads as one block, which one worker would do alone: cut into blocks
+            # of several batches each, a few per worker (in order: the index stays aligned)
+            ds = ds.zip(index).repartition(_blocks(ray, rows_in, batch_size, workers))
+        schema = _output_schema(ds.schema().base_schema, aug)
+        step = _Step(aug, schema)
+        common = {"batch_size": batch_size, "batch_format": "pyarrow", "udf_modifying_row_count": True}
+        if uses_a_device(aug):
+            out = ds.map_batches(_Actor, fn_constructor_kwargs={"step": step}, concurrency=workers or 1,
+                                 num_gpus=gpus_per_worker or None, **common)
+        else:
+            out = ds.map_batches(_run_batch, fn_kwargs={"step": step}, concurrency=workers, **common)
+        try:
+            out = out.materialize()  # computed once: the counts and the shards below read the same rows
+        except Exception as err:  # a worker's error or an unreadable shard: one line, nothing written
+            raise ValueError(f"the ray job failed: {_cause(err)}") from None
+        ops: Counter = Counter()
+        carried: list[str] = []
+        side = aug.side_output
+        wanted = [AUG_OP] + ([side.column] if side is not None else [])
+        for batch in out.select_columns(wanted).iter_batches(batch_format="pyarrow", batch_size=100_000):
+            ops.update(batch.column(AUG_OP).to_pylist())
+            if side is not None:
+                carried += [v for v in batch.column(side.column).to_pylist() if v]
+        rows_out = sum(ops.values())
+        written = out.drop_columns([side.column]) if side is not None else out
+        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        try:
+            written.write_parquet(str(tmp / "data"))
+            shards = sorted(p.relative_to(tmp).as_posix() for p in (tmp / "data").glob("*.parquet"))
+            manifest = {
+                "engine": "ray", "ray": ray.__version__, "augmenter": aug.config(), "reproducible": aug.reproducible,
+                "input": [str(p) for p in files] if files is not None else "datasets.Dataset",
+                "rows_in": rows_in, "rows_out": rows_out,
+                "rows_by_operation": {op: n for op, n in sorted(ops.items()) if op != ORIGINAL},
+                "originals": ops.get(ORIGINAL, 0), "shards": shards, "workers": workers,
+                "seconds": round(time.perf_counter() - started, 3), "seconds_connecting": round(connected, 3),
+            }
+            if side is not None:
+                manifest[side.key] = side.merge(carried)
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            _publish(tmp, output)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return manifest
+    finally:
+        if ours:
+            ray.shutdown()
+
+
+_RAISED = re.compile(r"^((?:\w+\.)*(\w*(?:Error|Exception|Invalid|Interrupt)\w*)): (.+)$")
+
+
+def _cause(err: BaseException) -> str:
+    """One line for what failed: the innermost exception that is not Ray's own wrapper (a
+    worker's ValueError, an unreadable file's ArrowInvalid). Ray passes a worker's exception back
+    as text, its traceback included: the last ``Name: message`` line of it that is not Ray's."""
+    chain, seen = [], set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        chain.append(err)
+        err = getattr(err, "cause", None) or err.__cause__ or err.__context__
+    found = None
+    for e in chain:
+        if not type(e).__module__.startswith("ray"):
+            found = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+        for line in str(e).splitlines():
+            match = _RAISED.match(line.strip())
+            if match and not match.group(1).startswith("ray.") and match.group(2) not in _RAY_WRAPPERS:
+                found = f"{match.group(2)}: {match.group(3)}"
+    if found is None:
+        lines = [line for line in str(chain[-1]).splitlines() if line.strip()]
+        found = f"{type(chain[-1]).__name__}: {lines[0] if lines else ''}"
+    return found
+
+
+_RAY_WRAPPERS = ("UserCodeException", "RayTaskError", "RayActorError")
+
+
+def _publish(tmp: Path, output: Path) -> None:
+    """``tmp`` renamed onto ``output``; an existing ``output`` (``overwrite``) moved aside first and
+    removed only after the new one is in place."""
+    old = None
+    if output.exists():
+        old = output.with_name(f".{output.name}.old-{os.getpid()}")
+        output.rename(old)
+    try:
+        tmp.rename(output)
+    except BaseException:
+        if old is not None:
+            old.rename(output)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
