@@ -238,7 +238,7 @@ def _with_unchanged_counts(out: "Dataset", source: "Dataset", column: str) -> "D
     cover, a one-word text) passes texts through tagged with its operation, and this says so."""
     from collections import Counter
 
-    texts = source[column]
+    texts = list(source[column])  # a plain list: indexing a datasets Column row by row is 100x slower
     made, unchanged = Counter(), Counter()
     for batch in out.select_columns([column, AUG_OP, AUG_SOURCE]).iter(batch_size=10_000):
         for text, op, row in zip(batch[column], batch[AUG_OP], batch[AUG_SOURCE]):
