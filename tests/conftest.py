@@ -108,3 +108,33 @@ def tiny_bert(tmp_path_factory):
     tokenizer.save_pretrained(folder)
     (folder / "README.md").write_text("---\nlicense: mit\n---\n# tiny\n", encoding="utf-8")
     return str(folder)
+
+
+@pytest.fixture
+def chat_server(tmp_path):
+    """Start tests/chat_server.py (a real OpenAI-compatible server on loopback) with the given
+    options; yields a function that returns (base_url, its request log, the process); every
+    server is stopped after the test."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = Path(__file__).with_name("chat_server.py")
+    procs = []
+
+    def start(*options: str):
+        port_file = tmp_path / f"s{len(procs)}.port"
+        log = tmp_path / f"s{len(procs)}.log"
+        proc = subprocess.Popen([sys.executable, str(script), str(port_file), "--log", str(log), *options])
+        procs.append(proc)
+        for _ in range(200):
+            if port_file.exists():
+                break
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{int(port_file.read_text())}/v1", log, proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()

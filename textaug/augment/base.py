@@ -21,7 +21,7 @@ import json
 import random
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from .lexicon import STOPWORDS
 
 __all__ = ["Augmenter", "TextAugmenter", "SideOutput", "AUG_OP", "AUG_SOURCE", "ORIGINAL", "assemble", "check_fraction", "check_positive_ints",
-           "normalize_stopwords", "passes_through", "live_rows", "sum_counts"]
+           "normalize_stopwords", "passes_through", "live_rows", "sum_counts", "total_counts"]
 
 #: Provenance columns added to every augmented dataset.
 AUG_OP = "aug_op"
@@ -92,14 +92,11 @@ def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> None:
         raise ValueError(f"{name} must be in {bound}, got {value}")
 
 
-def sum_counts(values: Sequence[str]) -> dict[str, Any]:
-    """The sum of per-row JSON counts: numbers, or objects of numbers summed key by key (a
-    :class:`SideOutput`'s ``merge`` for any step whose counts are of that shape)."""
+def total_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The sum of per-row counts: numbers, or objects of numbers summed key by key."""
     totals: dict[str, Any] = {}
-    for value in values:
-        if not value:
-            continue
-        for key, count in json.loads(value).items():
+    for counts in rows:
+        for key, count in counts.items():
             if isinstance(count, dict):
                 inner = totals.setdefault(key, {})
                 for k, v in count.items():
@@ -107,6 +104,12 @@ def sum_counts(values: Sequence[str]) -> dict[str, Any]:
             else:
                 totals[key] = totals.get(key, 0) + count
     return {k: round(v, 6) if isinstance(v, float) else v for k, v in totals.items()}
+
+
+def sum_counts(values: Sequence[str]) -> dict[str, Any]:
+    """:func:`total_counts` of per-row JSON (a :class:`SideOutput`'s ``merge`` for any step whose
+    counts are of that shape)."""
+    return total_counts(json.loads(value) for value in values if value)
 
 
 @dataclass(frozen=True)

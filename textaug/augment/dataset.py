@@ -276,7 +276,7 @@ def side_output_stats(ds: "Dataset", key: str) -> dict[str, Any] | None:
 def filter_stats(ds: "Dataset") -> dict[str, Any] | None:
     """What the filters of a :class:`~textaug.augment.filters.Filtered` step dropped and kept
     (None when no filter ran)."""
-    return _described(ds).get(FILTER_STATS_KEY)
+    return side_output_stats(ds, FILTER_STATS_KEY)
 
 
 def describe_unchanged(ds: "Dataset") -> str | None:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Augmenter, SideOutput, sum_counts
+from .base import Augmenter, SideOutput, total_counts
 from .dataset import FILTER_STATS_KEY
 from .runtime import SentenceEncoder
 
@@ -101,19 +101,19 @@ register_filter(SimilarityFilter.name, lambda: SimilarityFilter)
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
     """Totals of the per-row JSON counts a :class:`Filtered` step leaves in :data:`FILTER_STATS`."""
     dropped_op, dropped_label, totals = Counter(), Counter(), Counter()
-    inner = []
+    inner: list[dict[str, Any]] = []
     for value in values:
         if value:
             row = json.loads(value)
             dropped_op.update(row["dropped_by_op"])
             dropped_label.update(row["dropped_by_label"])
             totals.update({k: row[k] for k in ("candidates", "kept", "rows_short", "filled")})
-            if "augmenter" in row:
-                inner.append(json.dumps(row["augmenter"]))
+            if "augmenter" in row:  # the wrapped step's own counts (e.g. an LLM's requests and tokens)
+                inner.append(row["augmenter"])
     merged = {**dict(totals), "dropped": sum(dropped_op.values()), "dropped_by_op": dict(dropped_op),
               "dropped_by_label": dict(dropped_label)}
-    if inner:  # the wrapped step's own counts (e.g. an LLM's requests and tokens), summed key by key
-        merged["augmenter"] = sum_counts(inner)
+    if inner:
+        merged["augmenter"] = total_counts(inner)
     return merged
 
 

@@ -15,6 +15,7 @@ tokens, cost), which ``textaug augment`` prints.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import string
@@ -27,7 +28,7 @@ from typing import Any, ClassVar
 from ..resources import cache_dir
 from ..sources import check_model_source
 from .base import Augmenter, SideOutput, check_positive_ints, live_rows, sum_counts
-from .llm_chat import ChatReply, ChatRequest, OpenAIChat, Sampling, TransformersChat
+from .llm_chat import ChatReply, ChatRequest, OpenAIChat, Sampling, TransformersChat, output_seed
 from .llm_text import OUTPUT_FORMATS, parse_reply, reject_reason, template_words
 
 __all__ = ["LLMParaphrase", "LLMGenerate", "SHOWN", "GENERATE_PROMPT", "describe_llm_stats", "LLM_BACKENDS", "LLM_STATS", "LLM_STATS_KEY", "PARAPHRASE_PROMPTS"]
@@ -378,13 +379,13 @@ class LLMGenerate(_LLMAugmenter):
         if labels is None:
             raise ValueError(f"LLMGenerate needs the labels: the batch has no column {self.label_column!r}")
         index, label = int(indices[row]), labels[row]
-        rows = dict(self.pool).get(label, ())
-        others = [r for r in rows if r[0] != index]
+        others = _Without(next((rows for value, rows in self.pool if value == label), ()), index)
+        itself = (index, " ".join(texts[row].split()))
         requests = []
         for k in range(need):
-            seed = zlib.crc32(f"{self._seed(index, attempt)}|{k}".encode()) & 0x7FFFFFFF
+            seed = output_seed(self._seed(index, attempt), k)
             rng = random.Random(seed)
-            shown = ((index, " ".join(texts[row].split())),) + tuple(rng.sample(others, min(self.k_shot - 1, len(others))))
+            shown = (itself,) + tuple(rng.sample(others, min(self.k_shot - 1, len(others))))
             order = list(shown)
             rng.shuffle(order)  # the row itself is not always first in the prompt
             fill = {"examples": "\n".join(f"- {text}" for _, text in order), "label": self._label_name(label),
@@ -397,6 +398,24 @@ class LLMGenerate(_LLMAugmenter):
 
     def _extras(self, request):
         return {SHOWN: [i for i, _ in request.shown]}
+
+
+class _Without(Sequence):
+    """A label's (index, text) rows, sorted by index, less the row ``index``: a view, so that
+    drawing a row's examples costs a few lookups, not a copy of its label's rows."""
+
+    def __init__(self, rows: Sequence[tuple[int, str]], index: int) -> None:
+        self.rows = rows
+        at = bisect.bisect_left(rows, index, key=lambda r: r[0])
+        self.skip = at if at < len(rows) and rows[at][0] == index else None
+
+    def __len__(self) -> int:
+        return len(self.rows) - (self.skip is not None)
+
+    def __getitem__(self, i: int) -> tuple[int, str]:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.rows[i + (self.skip is not None and i >= self.skip)]
 
 
 def describe_llm_stats(stats: Mapping[str, Any]) -> str:

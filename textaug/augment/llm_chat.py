@@ -83,8 +83,6 @@ class TransformersChat:
     batch_size: int = 16
     rank: int | None = None
 
-    stochastic = True
-
     def _load(self):
         def load():
             import torch
@@ -154,8 +152,6 @@ class OpenAIChat:
     timeout: float = 60.0
     cache: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    stochastic = True
 
     def _key(self) -> str:
         key = os.environ.get(self.api_key_env)
