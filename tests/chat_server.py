@@ -1,11 +1,12 @@
 """A small real OpenAI-compatible chat server for the tests, run as its own process on loopback.
 
-``python chat_server.py PORT_FILE [--fail-first N] [--status S] [--slow SECONDS] [--log FILE]``
-writes the port it listens on to PORT_FILE, then answers ``POST /v1/chat/completions``: the
-first N requests with HTTP S (default 429, with ``Retry-After: 0``), every later one with a
-reply made from the request ("variant <seed> of: <the text after the last colon>"), after
-sleeping SECONDS. Every request's body and Authorization header are appended to the log as
-JSON lines, so a test can count requests and check what the client sent.
+``python chat_server.py PORT_FILE [--fail-first N] [--status S] [--retry-after R] [--slow SECONDS]
+[--log FILE]`` writes the port it listens on to PORT_FILE, then answers ``POST
+/v1/chat/completions``: the first N requests with HTTP S (default 429, with ``Retry-After: R``,
+default 0), every later one with a reply made from the request ("variant <seed> of: <the text
+after the last colon>"), after sleeping SECONDS. Every request's body, Authorization header and
+arrival time are appended to the log as JSON lines, so a test can count requests and check what
+the client sent and when.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def main() -> None:
     parser.add_argument("port_file")
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--status", type=int, default=429)
+    parser.add_argument("--retry-after", default="0")
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--log", default=None)
     args = parser.parse_args()
@@ -51,11 +53,11 @@ def main() -> None:
                 number = seen["n"]
                 if args.log:
                     with open(args.log, "a", encoding="utf-8") as log:
-                        log.write(json.dumps({"n": number, "body": body,
+                        log.write(json.dumps({"n": number, "t": time.time(), "body": body,
                                               "authorization": self.headers.get("Authorization")}) + "\n")
             if number <= args.fail_first:
                 self._send(args.status, {"error": {"message": f"scripted failure {number}", "type": "test"}},
-                           {"Retry-After": "0"})
+                           {"Retry-After": args.retry_after})
                 return
             if args.slow:
                 time.sleep(args.slow)

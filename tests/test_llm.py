@@ -179,6 +179,14 @@ def test_a_429_then_success_is_retried_and_nothing_is_lost(chat_server, tmp_path
     assert stats["kept"] == 3 and len(_requests(log)) == 3 + 2
 
 
+def test_a_429_is_retried_after_the_wait_the_server_asks_for(chat_server, tmp_path, reviews):
+    base_url, log, _ = chat_server("--fail-first", "1", "--retry-after", "2")
+    out = augment_dataset(reviews.select(range(1)), _openai(base_url, tmp_path, n_aug=1, concurrency=1))
+    first, second = _requests(log)
+    assert side_output_stats(out, LLM_STATS_KEY)["kept"] == 1
+    assert second["t"] - first["t"] >= 1.9  # Retry-After: 2 honoured (the client's own backoff is ~0.5 s)
+
+
 def test_a_failing_server_is_one_line_naming_it_never_the_key(chat_server, tmp_path, monkeypatch, reviews, caplog):
     monkeypatch.setenv("TEXTAUG_TEST_KEY", SECRET)
     base_url, log, _ = chat_server("--fail-first", "1000", "--status", "500")

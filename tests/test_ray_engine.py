@@ -147,6 +147,9 @@ def test_errors_are_one_line_and_nothing_half_written(sst2, tmp_path):
     # --overwrite replaces the old folder only once the new one is complete
     augment_ray(files, aug, tmp_path / "out", overwrite=True)
     assert len(_read(tmp_path / "out")) == 40
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(ValueError, match="no rows"):
+        augment_ray(tmp_path / "empty.jsonl", aug, tmp_path / "out5")
 
 
 def test_an_llm_step_with_its_own_column_runs_on_ray_with_the_same_rows(sst2, tmp_path, chat_server):
@@ -172,6 +175,13 @@ def test_a_failing_step_is_one_line_and_writes_nothing(sst2, tmp_path):
         augment_ray(sst2.select(range(10)), aug, tmp_path / "out", workers=1)
     assert "\n" not in str(err.value)
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_one_big_file_is_cut_into_blocks_for_every_worker(sst2, tmp_path):
+    files = _shards(sst2, tmp_path / "in", 1, "parquet")
+    manifest = augment_ray(files, EDA(n_aug=1, seed=4), tmp_path / "out", batch_size=100, workers=2)
+    assert manifest["blocks"] == 8  # four per worker, each of whole batches' worth of rows
+    assert sorted(_read(tmp_path / "out")[AUG_SOURCE]) == sorted(list(range(1500)) * 2)
 
 
 def test_concatenated_shards_keep_their_global_index(sst2, tmp_path):

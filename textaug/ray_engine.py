@@ -153,6 +153,38 @@ def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
     return max(1, min(-(-rows // batch_size), 4 * parallel))
 
 
+def _cut(block, start: int, stop: int, first: int):
+    """Rows ``start:stop`` of one input block with their global row index from ``first`` on."""
+    import pyarrow as pa
+    from ray.data.block import BlockAccessor
+
+    table = BlockAccessor.for_block(block).to_arrow().slice(start, stop - start)
+    return table.append_column(_ROW, pa.array(range(first, first + stop - start), pa.int64()))
+
+
+def _with_row_index(ray, ds, batch_size: int, workers: int | None):
+    """The materialised input ``ds`` as blocks that carry each row's global index; its row count
+    and the number of blocks.
+
+    The index is counted along the input's blocks in order, each block's rows from its metadata,
+    and each block is cut by a task of its own into pieces of a few batches (a big file reads as
+    one block, which one worker would do alone). Unlike ``Dataset.zip`` with a range (deprecated
+    in Ray 2.60 because it leans on the order of two pipelines), nothing here depends on how Ray
+    schedules anything but the readers' file order."""
+    blocks = [(ref, meta.num_rows) for bundle in ds.iter_internal_ref_bundles()
+              for ref, meta in zip(bundle.block_refs, bundle.metadata)]
+    rows = sum(n for _, n in blocks)
+    if rows == 0:
+        raise ValueError("the input has no rows")
+    per = -(-rows // _blocks(ray, rows, batch_size, workers))
+    cut = ray.remote(_cut)
+    pieces, first = [], 0
+    for ref, n in blocks:
+        pieces += [cut.remote(ref, a, min(n, a + per), first + a) for a in range(0, n, per)]
+        first += n
+    return ray.data.from_arrow_refs(pieces), rows, len(pieces)
+
+
 def _check_answers(address: str, seconds: float = 5.0) -> None:
     """A ``host:port`` where nothing listens fails here, in seconds: Ray itself retries for minutes."""
     import socket
@@ -221,39 +253,37 @@ def augment_ray(
     connected = time.perf_counter() - started
     try:
         context = ray.data.DataContext.get_current()
-        # blocks in input order through the indexing (the zip with the row numbers is positional)
+        # the input's blocks come out of the readers in file order (each file's rows in order):
+        # the global row index below is counted along them
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         if files is None:
             check_text_column(source, aug.column)
             aug = aug.bind(source)
-            table = source.flatten_indices().data.table
-            rows_in = table.num_rows
-            import pyarrow as pa
-
-            ds = ray.data.from_arrow(table.append_column(_ROW, pa.array(range(rows_in), pa.int64())),
-                                     override_num_blocks=_blocks(ray, rows_in, batch_size, workers))
+            ds = ray.data.from_arrow(source.flatten_indices().data.table)
         else:
-            ds = _read(ray, files)
+            # read once, into the object store: the schema, the row count, an LLM's example pool
+            # and the job all read these blocks (a count alone would read JSON Lines and CSV again)
             try:
-                read_schema = ds.schema()
+                ds = _read(ray, files).materialize()
             except Exception as err:
                 raise ValueError(f"cannot read {len(files)} input file(s): {_cause(err)}") from None
+            read_schema = ds.schema()
+            if read_schema is None:
+                raise ValueError(f"the input has no rows ({len(files)} file(s))")
             columns = read_schema.names
             if aug.column not in columns:
                 raise ValueError(f"text column {aug.column!r} not found; the input has columns {columns}")
             kind = read_schema.base_schema.field(aug.column).type
             if str(kind) not in ("string", "large_string"):
                 raise ValueError(f"text column {aug.column!r} must hold strings, but its type is {kind}")
-            rows_in = ds.count()
             probe = aug.bind(Dataset.from_dict({c: [] for c in columns}))
             if probe != aug:  # binding reads the data (an LLM's examples): give it the columns it reads
                 wanted = [c for c in (aug.column, label_column) if c in columns]
                 aug = aug.bind(Dataset.from_dict(ds.select_columns(wanted).to_pandas().to_dict("list")))
-            index = ray.data.range(rows_in).rename_columns({"id": _ROW})
-            # one big file reads as one block, which one worker would do alone: cut into blocks
-            # of several batches each, a few per worker (in order: the index stays aligned)
-            ds = ds.zip(index).repartition(_blocks(ray, rows_in, batch_size, workers))
+        ds, rows_in, blocks = _with_row_index(ray, ds, batch_size, workers)
+        # every row now carries its index: the job's blocks may finish in any order
+        context.execution_options.preserve_order = False
         schema = _output_schema(ds.schema().base_schema, aug)
         step = _Step(aug, schema)
         common = {"batch_size": batch_size, "batch_format": "pyarrow", "udf_modifying_row_count": True}
@@ -266,14 +296,17 @@ def augment_ray(
             out = out.materialize()  # computed once: the counts and the shards below read the same rows
         except Exception as err:  # a worker's error or an unreadable shard: one line, nothing written
             raise ValueError(f"the ray job failed: {_cause(err)}") from None
+        import pyarrow.compute as pc
+
         ops: Counter = Counter()
         carried: list[str] = []
         side = aug.side_output
         wanted = [AUG_OP] + ([side.column] if side is not None else [])
         for batch in out.select_columns(wanted).iter_batches(batch_format="pyarrow", batch_size=100_000):
-            ops.update(batch.column(AUG_OP).to_pylist())
+            # counted in arrow: a million output rows as Python strings would cost the driver seconds
+            ops.update({c["values"]: c["counts"] for c in pc.value_counts(batch.column(AUG_OP)).to_pylist()})
             if side is not None:
-                carried += [v for v in batch.column(side.column).to_pylist() if v]
+                carried += [v for v in pc.drop_null(batch.column(side.column)).to_pylist() if v]
         rows_out = sum(ops.values())
         written = out.drop_columns([side.column]) if side is not None else out
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
@@ -285,7 +318,7 @@ def augment_ray(
                 "input": [str(p) for p in files] if files is not None else "datasets.Dataset",
                 "rows_in": rows_in, "rows_out": rows_out,
                 "rows_by_operation": {op: n for op, n in sorted(ops.items()) if op != ORIGINAL},
-                "originals": ops.get(ORIGINAL, 0), "shards": shards, "workers": workers,
+                "originals": ops.get(ORIGINAL, 0), "shards": shards, "workers": workers, "blocks": blocks,
                 "seconds": round(time.perf_counter() - started, 3), "seconds_connecting": round(connected, 3),
             }
             if side is not None:
