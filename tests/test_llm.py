@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from datasets import ClassLabel, Dataset, Features, Value
 
@@ -218,14 +219,31 @@ def test_a_server_killed_mid_run_keeps_what_finished_and_writes_nothing(chat_ser
     assert kept <= len(answered)
 
 
-def test_filters_compose_and_say_what_they_dropped_per_label(chat_server, tmp_path, reviews):
+class _RefusePositives:
+    """A label-aware filter of the test's own: every candidate of label 1 refused."""
+
+    name = "no-positives"
+    needs_labels = True
+
+    def __call__(self, sources, candidates, labels):
+        ok = np.array([label != 1 for label in labels])
+        return ok, ok.astype(float)
+
+
+def test_filters_compose_and_say_what_each_dropped_per_label(chat_server, tmp_path, reviews):
     base_url, _, _ = chat_server()
     inner = _openai(base_url, tmp_path, n_aug=1)
-    out = augment_dataset(reviews, Filtered(inner, filters=(SimilarityFilter(min_sim=0.999, max_sim=1.0),)))
+    positives = sum(1 for text, label in zip(reviews["text"], reviews["label"]) if text and label == 1)
+    similarity = SimilarityFilter(min_sim=0.999, max_sim=1.0)
+    out = augment_dataset(reviews, Filtered(inner, filters=(similarity, _RefusePositives())))
     stats = filter_stats(out)
     assert stats["candidates"] == 6 and stats["dropped"] == 6 - stats["kept"]
     assert sum(stats["dropped_by_label"].values()) == stats["dropped"] > 0
     assert set(stats["dropped_by_label"]) <= {"0", "1"}
+    refused = stats["refused_by_filter"]
+    assert refused["no-positives"] == {"1": 2 * positives}  # oversample 2: every positive's candidates
+    assert 0 < sum(refused["similarity"].values()) <= 6
+    assert stats["dropped_by_label"]["1"] == 2 * positives
     assert stats["augmenter"]["requests"] == 6  # the LLM's own counts come along
 
 

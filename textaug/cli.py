@@ -318,7 +318,8 @@ def _cmd_augment(args) -> int:
         stats_path = Path(str(args.output) + ".filter-stats.json")
         write_text_atomic(stats_path, json.dumps(stats, indent=2))
         print(f"filters: {stats.get('candidates', 0):,} candidates, {stats['dropped']:,} dropped "
-              f"(by operation {stats['dropped_by_op']}, by label {stats['dropped_by_label']}), "
+              f"(by operation {stats['dropped_by_op']}, by label {stats['dropped_by_label']}; "
+              f"refused per filter and label {stats.get('refused_by_filter', {})}), "
               f"{stats.get('rows_short', 0):,} rows short of --n-aug, {stats.get('filled', 0):,} filled; wrote {stats_path}")
     return 0
 

@@ -282,16 +282,16 @@ def augment_ray(
                 wanted = [c for c in (aug.column, label_column) if c in columns]
                 aug = aug.bind(Dataset.from_dict(ds.select_columns(wanted).to_pandas().to_dict("list")))
         ds, rows_in, blocks = _with_row_index(ray, ds, batch_size, workers)
-        # every row now carries its index: the job's blocks may finish in any order
-        context.execution_options.preserve_order = False
         schema = _output_schema(ds.schema().base_schema, aug)
         step = _Step(aug, schema)
         common = {"batch_size": batch_size, "batch_format": "pyarrow", "udf_modifying_row_count": True}
         if uses_a_device(aug):
-            out = ds.map_batches(_Step, fn_constructor_kwargs={"aug": aug, "schema": schema}, concurrency=workers or 1,
+            out = ds.map_batches(_Step, fn_constructor_kwargs={"aug": aug, "schema": schema},
+                                 compute=ray.data.ActorPoolStrategy(size=workers or 1),
                                  num_gpus=gpus_per_worker or None, **common)
         else:
-            out = ds.map_batches(_run_batch, fn_kwargs={"step": step}, concurrency=workers, **common)
+            tasks = ray.data.TaskPoolStrategy(size=workers) if workers else None  # None: as many as there are CPUs
+            out = ds.map_batches(_run_batch, fn_kwargs={"step": step}, compute=tasks, **common)
         try:
             out = out.materialize()  # computed once: the counts and the shards below read the same rows
         except Exception as err:  # a worker's error or an unreadable shard: one line, nothing written

@@ -98,20 +98,34 @@ class SimilarityFilter:
 register_filter(SimilarityFilter.name, lambda: SimilarityFilter)
 
 
+def _unique_name(seen: dict[str, Any], f: Any) -> str:
+    """A filter's name in the stats (its registered name; a second filter of one kind: ``name#2``)."""
+    name = getattr(f, "name", None) or type(f).__name__
+    n = 1
+    while (name if n == 1 else f"{name}#{n}") in seen:
+        n += 1
+    return name if n == 1 else f"{name}#{n}"
+
+
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
     """Totals of the per-row JSON counts a :class:`Filtered` step leaves in :data:`FILTER_STATS`."""
     dropped_op, dropped_label, totals = Counter(), Counter(), Counter()
+    refused: dict[str, Counter] = {}
     inner: list[dict[str, Any]] = []
     for value in values:
         if value:
             row = json.loads(value)
             dropped_op.update(row["dropped_by_op"])
             dropped_label.update(row["dropped_by_label"])
+            for name, by_label in row.get("refused_by_filter", {}).items():
+                refused.setdefault(name, Counter()).update(by_label)
             totals.update({k: row[k] for k in ("candidates", "kept", "rows_short", "filled")})
             if "augmenter" in row:  # the wrapped step's own counts (e.g. an LLM's requests and tokens)
                 inner.append(row["augmenter"])
     merged = {**dict(totals), "dropped": sum(dropped_op.values()), "dropped_by_op": dict(dropped_op),
-              "dropped_by_label": dict(dropped_label)}
+              "dropped_by_label": dict(dropped_label),
+              # each filter's refusals per label; a candidate two filters refuse counts for both
+              "refused_by_filter": {name: dict(c) for name, c in refused.items()}}
     if inner:
         merged["augmenter"] = total_counts(inner)
     return merged
@@ -197,9 +211,12 @@ class Filtered(Augmenter):
         row_labels = [labels[i] for i, *_ in flat] if labels is not None else None
         passed = np.ones(len(flat), dtype=bool)
         score = np.zeros(len(flat))
+        refused: dict[str, np.ndarray] = {}  # per filter: the candidates it said no to
         for f in self.filters:  # every filter sees the whole batch of candidates at once
             ok, s = f(sources, candidates, row_labels)
-            passed &= np.asarray(ok, dtype=bool)
+            ok = np.asarray(ok, dtype=bool)
+            refused[_unique_name(refused, f)] = ~ok
+            passed &= ok
             score += np.asarray(s, dtype=float)
         by_row: dict[int, list[int]] = {}
         for j, (i, *_) in enumerate(flat):
@@ -222,7 +239,9 @@ class Filtered(Augmenter):
             label = str(labels[i]) if labels is not None else "?"
             stats[i] = {"candidates": len(js), "kept": len(kept), "rows_short": int(short), "filled": filled,
                         "dropped_by_op": dict(Counter(flat[j][2] for j in dropped)),
-                        "dropped_by_label": {label: len(dropped)} if dropped else {}}
+                        "dropped_by_label": {label: len(dropped)} if dropped else {},
+                        "refused_by_filter": {name: {label: n} for name, no in refused.items()
+                                              if (n := int(no[js].sum()))}}
             if inner is not None and inner[i]:
                 stats[i]["augmenter"] = inner[i]
         total = int((~passed).sum())
