@@ -90,6 +90,9 @@ class SimilarityFilter:
         vectors = self.embed(unique)
         where = {t: i for i, t in enumerate(unique)}
         sims = np.einsum("ij,ij->i", vectors[[where[t] for t in sources]], vectors[[where[t] for t in candidates]])
+        # a cosine of unit vectors is at most 1, but rounding puts a text's match with itself at
+        # 1 + 1e-7 in some batches (padding changes the arithmetic): max_sim=1 must keep it always
+        sims = np.clip(sims, -1.0, 1.0)
         passed = (sims >= self.min_sim) & (sims <= self.max_sim)
         score = -np.maximum(np.maximum(self.min_sim - sims, sims - self.max_sim), 0)  # 0 inside, below outside
         return passed, score
