@@ -35,8 +35,9 @@ TAU = 0.5
 DEFAULT_RUNS = (("sst2", 16), ("trec", 8))
 
 
-def judge(task: str, pool, sources, test, rows: int, folder: Path) -> float:
-    """MiniLM fine-tuned on ``rows`` stratified pool rows outside ``sources``; its test accuracy."""
+def judge(pool, sources, test, rows: int, folder: Path) -> float:
+    """MiniLM fine-tuned on ``rows`` stratified pool rows outside ``sources`` (the trainer's default
+    10% of them held out, unused: the last weights of 2 epochs are kept); its test accuracy."""
     from textaug.config import TrainConfig
     from textaug.data import stratified_sample
     from textaug.training.pipeline import train
@@ -62,30 +63,32 @@ def measure(task: str, k: int, data_dir: Path, judge_rows: int, work: Path) -> d
     sources = kshot(pool, k, seed=0)
     folder = work / f"judge-{task}"  # a model folder: kept out of the results
     began = time.perf_counter()
-    accuracy = judge(task, pool, sources, test, judge_rows, folder)
+    accuracy = judge(pool, sources, test, judge_rows, folder)
     judged = time.perf_counter() - began
     clf = load(folder)
     agree = sum(str(p) == str(y) for p, y in zip(clf.predict(sources["text"]), sources["label"])) / len(sources)
     paraphrase = build_augmenter(LLM)
-    aug = Filtered(paraphrase, filters=(SimilarityFilter(**SIMILARITY), ConfidenceFilter(model_dir=str(folder), tau=TAU)),
-                   oversample=2)
+    filters = (SimilarityFilter(**SIMILARITY), ConfidenceFilter(model_dir=str(folder), tau=TAU))
+    aug = Filtered(paraphrase, filters=filters, oversample=2)
     began = time.perf_counter()
     stats = filter_stats(augment_dataset(sources, aug, batch_size=16))
     seconds = time.perf_counter() - began
     per_label = Counter(str(y) for y in sources["label"])
-    candidates = {label: 2 * paraphrase.n_aug * n for label, n in per_label.items()}
+    per_source = aug.oversample * paraphrase.n_aug
+    candidates = {label: per_source * n for label, n in per_label.items()}
     refused = stats["refused_by_filter"]
     keep = {label: 1 - refused.get("confidence", {}).get(label, 0) / n for label, n in sorted(candidates.items())}
     return {"task": task, "k": k, "judge_rows": judge_rows, "judge_test_accuracy": accuracy,
             "judge_agrees_with_sources": agree, "judge_seconds": round(judged, 1), "llm_seconds": round(seconds, 1),
-            "candidates_by_label": candidates, "label_keep_rate": keep,
+            "candidates_per_source": per_source, "candidates_by_label": candidates, "label_keep_rate": keep,
             "label_keep_rate_all": 1 - sum(refused.get("confidence", {}).values()) / sum(candidates.values()),
             "filter_stats": stats}
 
 
 def report(results: list[dict]) -> str:
-    intro = (f"SmolLM2-135M-Instruct paraphrases (`{LLM}`, 8 candidates per source) of the few-shot recipe's "
-             f"seed-0 draw, judged by MiniLM fine-tuned on other training rows; similarity filter "
+    per_source = ", ".join(sorted({str(r["candidates_per_source"]) for r in results}))
+    intro = (f"SmolLM2-135M-Instruct paraphrases (`{LLM}`, {per_source} candidates per source) of the "
+             f"few-shot recipe's seed-0 draw, judged by MiniLM fine-tuned on other training rows; similarity filter "
              f"{SIMILARITY['min_sim']}-{SIMILARITY['max_sim']}, confidence filter tau {TAU}.")
     head = ("| task | K | sources | candidates | judge test acc. | judge agrees with the sources' labels | "
             "label kept (confidence filter passes), all | per label | similarity refused | both filters passed |")
@@ -96,7 +99,8 @@ def report(results: list[dict]) -> str:
         sim = sum(s["refused_by_filter"].get("similarity", {}).values())
         passed = total - s["dropped"]
         per = ", ".join(f"{label}: {rate:.0%}" for label, rate in r["label_keep_rate"].items())
-        lines.append(f"| {r['task']} | {r['k']} | {total // 8} | {total} | {r['judge_test_accuracy']:.1%} | "
+        sources = total // r["candidates_per_source"]
+        lines.append(f"| {r['task']} | {r['k']} | {sources} | {total} | {r['judge_test_accuracy']:.1%} | "
                      f"{r['judge_agrees_with_sources']:.0%} | {r['label_keep_rate_all']:.1%} | {per} | "
                      f"{sim / total:.1%} | {passed / total:.1%} |")
     return "\n".join(lines) + "\n"

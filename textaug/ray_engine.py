@@ -168,9 +168,9 @@ def _with_row_index(ray, ds, batch_size: int, workers: int | None):
 
     The index is counted along the input's blocks in order, each block's rows from its metadata,
     and each block is cut by a task of its own into pieces of a few batches (a big file reads as
-    one block, which one worker would do alone). Unlike ``Dataset.zip`` with a range (deprecated
-    in Ray 2.60 because it leans on the order of two pipelines), nothing here depends on how Ray
-    schedules anything but the readers' file order."""
+    one block, which one worker would do alone). Unlike ``Dataset.zip`` with a range (deprecated,
+    to be removed in Ray 2.64, because it leans on the order of two pipelines), nothing here
+    depends on how Ray schedules anything but the readers' file order."""
     blocks = [(ref, meta.num_rows) for bundle in ds.iter_internal_ref_bundles()
               for ref, meta in zip(bundle.block_refs, bundle.metadata)]
     rows = sum(n for _, n in blocks)
@@ -283,7 +283,6 @@ def augment_ray(
                 aug = aug.bind(Dataset.from_dict(ds.select_columns(wanted).to_pandas().to_dict("list")))
         ds, rows_in, blocks = _with_row_index(ray, ds, batch_size, workers)
         schema = _output_schema(ds.schema().base_schema, aug)
-        step = _Step(aug, schema)
         common = {"batch_size": batch_size, "batch_format": "pyarrow", "udf_modifying_row_count": True}
         if uses_a_device(aug):
             out = ds.map_batches(_Step, fn_constructor_kwargs={"aug": aug, "schema": schema},
@@ -291,7 +290,7 @@ def augment_ray(
                                  num_gpus=gpus_per_worker or None, **common)
         else:
             tasks = ray.data.TaskPoolStrategy(size=workers) if workers else None  # None: as many as there are CPUs
-            out = ds.map_batches(_run_batch, fn_kwargs={"step": step}, compute=tasks, **common)
+            out = ds.map_batches(_run_batch, fn_kwargs={"step": _Step(aug, schema)}, compute=tasks, **common)
         try:
             out = out.materialize()  # computed once: the counts and the shards below read the same rows
         except Exception as err:  # a worker's error or an unreadable shard: one line, nothing written

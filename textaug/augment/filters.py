@@ -104,10 +104,11 @@ register_filter(SimilarityFilter.name, lambda: SimilarityFilter)
 def _unique_name(seen: dict[str, Any], f: Any) -> str:
     """A filter's name in the stats (its registered name; a second filter of one kind: ``name#2``)."""
     name = getattr(f, "name", None) or type(f).__name__
-    n = 1
-    while (name if n == 1 else f"{name}#{n}") in seen:
+    unique, n = name, 1
+    while unique in seen:
         n += 1
-    return name if n == 1 else f"{name}#{n}"
+        unique = f"{name}#{n}"
+    return unique
 
 
 def merge_filter_stats(values: Sequence[str]) -> dict[str, Any]:
