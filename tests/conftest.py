@@ -138,3 +138,31 @@ def chat_server(tmp_path):
     for proc in procs:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A local S3 stand-in (moto's server) on loopback, started and stopped here. Yields a function
+    giving the s3:// URI of a key in a fresh bucket, its endpoint and keys in the URI (pyarrow's
+    URI options), so that Ray's workers, which do not see this process's environment, reach it too."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    query = f"?endpoint_override={host}:{port}&scheme=http&region=us-east-1&allow_bucket_creation=true"
+    buckets = iter(range(1000))
+
+    def bucket():
+        from pyarrow import fs
+
+        name = f"textaug-{next(buckets)}"
+        filesystem, _ = fs.FileSystem.from_uri(f"s3://testing:secret@{name}{query}")
+        filesystem.create_dir(name)
+        return filesystem, lambda key: f"s3://testing:secret@{name}/{key}{query}", name
+
+    yield bucket
+    server.stop()

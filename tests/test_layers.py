@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "textaug"
 #: package's ``__init__`` (the public API, lazy where torch is involved) sits on top of all.
 LAYERS: list[tuple[str, ...]] = [
     # resources and plain data I/O
-    ("atomic", "table_io", "data", "metrics", "sampling", "significance", "resources", "sources", "vectors"),
+    ("atomic", "table_io", "data", "metrics", "sampling", "significance", "resources", "sources", "storage", "vectors"),
     ("augment",),
     ("config", "config_file", "ray_engine"),
     ("models",),

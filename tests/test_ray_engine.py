@@ -190,3 +190,79 @@ def test_concatenated_shards_keep_their_global_index(sst2, tmp_path):
     augment_ray(tmp_path / "in" / "*.jsonl", EDA(n_aug=1), tmp_path / "out")
     got = _read(tmp_path / "out")
     assert sorted(set(got[AUG_SOURCE])) == list(range(30))
+
+
+def _upload(ds: Dataset, filesystem, name: str, key: str, n: int) -> None:
+    import pyarrow.parquet as pq
+
+    size = -(-len(ds) // n)
+    for i in range(n):
+        part = ds.select(range(i * size, min(len(ds), (i + 1) * size)))
+        pq.write_table(part.data.table, f"{name}/{key}/part-{i}.parquet", filesystem=filesystem)
+
+
+def _read_s3(filesystem, name: str, key: str) -> tuple[dict, Dataset]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with filesystem.open_input_stream(f"{name}/{key}/{MANIFEST}") as handle:
+        manifest = json.loads(handle.read())
+    tables = [pq.read_table(f"{name}/{key}/{shard}", filesystem=filesystem) for shard in manifest["shards"]]
+    return manifest, Dataset(pa.concat_tables(tables))
+
+
+def _keys(filesystem, name: str, key: str) -> list[str]:
+    from pyarrow import fs
+
+    infos = filesystem.get_file_info(fs.FileSelector(f"{name}/{key}", recursive=True, allow_not_found=True))
+    return sorted(i.path[len(name) + len(key) + 2:] for i in infos if i.type == fs.FileType.File)
+
+
+def test_object_storage_in_and_out_with_the_same_rows_and_the_manifest_last(sst2, s3):
+    filesystem, uri, name = s3()
+    small = sst2.select(range(300))
+    _upload(small, filesystem, name, "in", 3)
+    aug = EDA(n_aug=2, seed=5)
+    manifest = augment_ray(uri("in"), aug, uri("out"), batch_size=64, workers=2)  # a folder of shards
+    on_store, got = _read_s3(filesystem, name, "out")
+    assert on_store == manifest and manifest["rows_out"] == len(got) == 900
+    assert _rows(got) == _rows(augment_dataset(small, aug, batch_size=300))
+    assert manifest["input"] == [f"s3://{name}/in/part-{i}.parquet" for i in range(3)]  # no keys in it
+    assert _keys(filesystem, name, "out") == sorted([MANIFEST] + manifest["shards"])
+    assert all(s.startswith("data-") for s in manifest["shards"])
+    # a glob, one level deep, reads the same files
+    assert augment_ray(uri("in/*.parquet"), aug, uri("out-glob"))["rows_out"] == 900
+    # the folder exists: refused; replaced with overwrite, the old run's shards gone after the commit
+    with pytest.raises(ValueError, match="exists; give --overwrite"):
+        augment_ray(uri("in"), aug, uri("out"))
+    again = augment_ray(uri("in"), EDA(n_aug=1, seed=6), uri("out"), overwrite=True)
+    assert _keys(filesystem, name, "out") == sorted([MANIFEST] + again["shards"])
+    assert not set(again["shards"]) & set(manifest["shards"]) and len(_read_s3(filesystem, name, "out")[1]) == 600
+
+
+def test_object_storage_errors_are_one_line_and_a_failed_run_publishes_nothing(sst2, s3):
+    from textaug import LLMGenerate
+
+    filesystem, uri, name = s3()
+    _upload(sst2.select(range(20)), filesystem, name, "in", 1)
+    with pytest.raises(ValueError, match=r"in/missing.parquet: no such file"):
+        augment_ray(uri("in/missing.parquet"), EDA(), uri("out"))
+    with pytest.raises(ValueError, match="no file matches"):
+        augment_ray(uri("in/*.csv"), EDA(), uri("out"))
+    with pytest.raises(ValueError, match="^nosuch://x/in: cannot open its file system"):
+        augment_ray("nosuch://x/in", EDA(), uri("out"))
+    with pytest.raises(ValueError, match="mixes file systems"):
+        augment_ray([uri("in/part-0.parquet"), "/tmp/x.parquet"], EDA(), uri("out"))
+    # the job fails in its workers after reading: no manifest, no shards left behind
+    dead = LLMGenerate(backend="openai", base_url="http://127.0.0.1:9/v1", model="m", n_aug=1, request_retries=0)
+    with pytest.raises(ValueError, match="chat server at http://127.0.0.1:9/v1") as err:
+        augment_ray(uri("in"), dead, uri("out"), workers=1)
+    assert "\n" not in str(err.value) and "secret" not in str(err.value)
+    assert _keys(filesystem, name, "out") == []
+    # objects but no manifest: an unfinished run's, refused unless overwrite
+    with filesystem.open_output_stream(f"{name}/half/data-x/part.parquet") as out:
+        out.write(b"not parquet")
+    with pytest.raises(ValueError, match="holds files but no manifest.json"):
+        augment_ray(uri("in"), EDA(), uri("half"))
+    done = augment_ray(uri("in"), EDA(n_aug=1), uri("half"), overwrite=True)
+    assert _keys(filesystem, name, "half") == sorted([MANIFEST] + done["shards"])

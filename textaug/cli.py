@@ -113,9 +113,11 @@ def _parser() -> argparse.ArgumentParser:
 
     aug = sub.add_parser("augment", help="augment a csv/tsv/jsonl/parquet file or a hub dataset")
     aug.add_argument("input", nargs="+", help="a .csv, .tsv, .jsonl or .parquet file, or a hub dataset id "
-                                              "(--engine ray: parquet, jsonl or csv files, globs or folders)")
+                                              "(--engine ray: parquet, jsonl or csv files, globs or folders, "
+                                              "local or URIs such as s3://bucket/in/)")
     aug.add_argument("-o", "--output", required=True, help="output file; its extension picks the format "
-                                                          "(--engine ray: a folder of parquet shards)")
+                                                          "(--engine ray: a folder of parquet shards, local "
+                                                          "or a URI such as s3://bucket/out)")
     aug.add_argument("--engine", choices=("datasets", "ray"), default="datasets",
                      help="datasets: datasets.map on this machine (default); ray: Ray Data, on a local instance "
                           "or the cluster at --ray-address, with the same rows")
@@ -270,6 +272,7 @@ def _closing_line(rows_in: int, rows_out: int, seconds: float) -> str:
 
 def _cmd_augment_ray(args) -> int:
     from .ray_engine import augment_ray
+    from .storage import shown
 
     for flag, value in (("--balance", args.balance), ("--num-proc", args.num_proc), ("--no-header", args.no_header)):
         if value:
@@ -278,7 +281,7 @@ def _cmd_augment_ray(args) -> int:
     manifest = augment_ray(args.input, aug, args.output, address=args.ray_address, workers=args.workers,
                            gpus_per_worker=args.gpus_per_worker, batch_size=args.batch_size,
                            overwrite=args.overwrite, label_column=args.label_column)
-    print(f"wrote {args.output} ({len(manifest['shards'])} parquet shards and manifest.json)")
+    print(f"wrote {shown(args.output)} ({len(manifest['shards'])} parquet shards and manifest.json)")
     print(_closing_line(manifest["rows_in"], manifest["rows_out"], manifest["seconds"]))
     return 0
 

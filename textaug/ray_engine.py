@@ -12,12 +12,17 @@ single-machine run row for row for every augmenter whose ``reproducible`` says "
   (anything with a ``device``: back-translation, embedding and contextual substitution, the
   filters, the LLM augmenters) as a pool of actors, ``workers`` of them, each loading its model
   once (the augmenter's own per-process loading) with ``gpus_per_worker`` GPUs.
-- Input: a ``datasets.Dataset``, or parquet, jsonl or csv files (paths, globs, folders) read with
-  Ray Data's readers. Output: parquet shards and ``manifest.json`` (rows in and out, rows per
-  operation, the side outputs such as filter counts summed over workers, seconds), written into a
-  temporary folder beside the target and renamed onto it at the end, so nothing half-written is
-  ever presented as complete. ``datasets.load_dataset("parquet", data_files=f"{out}/*.parquet")``
-  reads it back.
+- Input: a ``datasets.Dataset``, or parquet, jsonl or csv files (paths, globs, folders) on the
+  local disk or in any file system pyarrow opens from a URI (``s3://``, ``gs://``, ``abfs://``,
+  ``hdfs://``; see ``textaug.storage``), read with Ray Data's readers. Output: a folder, local or
+  such a URI, of parquet shards and ``manifest.json`` (rows in and out, rows per operation, the
+  side outputs such as filter counts summed over workers, the shards, seconds), published all at
+  once, so nothing half-written is ever presented as complete: a local folder is written beside
+  the target and renamed onto it; in object storage the manifest is written last and names the
+  shards that belong to it. Before publishing, the rows in the shards are counted from their
+  footers against the rows computed (on a cluster, a local path is each node's own disk).
+  ``datasets.load_dataset("parquet", data_files=f"{out}/data/*.parquet")`` reads a local folder
+  back; in object storage read the manifest's ``shards``.
 - Without ``address`` a local Ray instance is started for the run and shut down after; with one
   (``host:port``, or ``auto``), the run joins that cluster. Ray retries tasks, and restarts actors
   whose process dies; the output is materialised once, so every row appears exactly once.
@@ -25,75 +30,24 @@ single-machine run row for row for every augmenter whose ``reproducible`` says "
 
 from __future__ import annotations
 
-import glob
-import json
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .augment.base import AUG_OP, AUG_SOURCE, ORIGINAL, Augmenter
 from .augment.dataset import check_text_column, uses_a_device
+from .storage import Location, check_output, list_inputs, locate, parquet_rows, publish
 
-__all__ = ["augment_ray", "RAY_FORMATS", "MANIFEST", "input_files"]
+__all__ = ["augment_ray", "RAY_FORMATS", "MANIFEST"]
 
 #: Input formats the engine reads (Ray Data's readers), by file extension.
 RAY_FORMATS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
 MANIFEST = "manifest.json"
 #: The global row index column, present only while the job runs.
 _ROW = "__textaug_row"
-
-
-def input_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
-    """The files a source names (paths, globs, folders; a folder: its files of one known format),
-    sorted, checked to exist and to share one format; one clear error otherwise."""
-    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    if not items:
-        raise ValueError("no input given")
-    found: list[Path] = []
-    for item in map(str, items):
-        path = Path(item).expanduser()
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RAY_FORMATS
-                            and not p.name.startswith((".", "_")))
-            if not inside:
-                raise ValueError(f"{path}: a folder with no {', '.join(RAY_FORMATS)} files")
-            found += inside
-        elif any(c in item for c in "*?["):
-            matched = sorted(Path(p) for p in glob.glob(os.path.expanduser(item), recursive=True) if Path(p).is_file())
-            if not matched:
-                raise ValueError(f"{item}: no file matches")
-            found += matched
-        elif not path.exists():
-            raise ValueError(f"{path}: no such file")
-        else:
-            found.append(path)
-    for path in found:
-        if path.suffix.lower() not in RAY_FORMATS:
-            raise ValueError(f"{path}: the ray engine reads {', '.join(RAY_FORMATS)} files")
-        if not os.access(path, os.R_OK):
-            raise ValueError(f"{path}: not readable")
-    kinds = {RAY_FORMATS[p.suffix.lower()] for p in found}
-    if len(kinds) > 1:
-        raise ValueError(f"the input mixes formats ({', '.join(sorted(kinds))}); give files of one format")
-    return list(dict.fromkeys(found))
-
-
-def _check_target(output: Path, overwrite: bool) -> None:
-    if output.exists() and not overwrite:
-        raise ValueError(f"{output} exists; give --overwrite to replace it")
-    if output.exists() and not output.is_dir():
-        raise ValueError(f"{output} is a file; the ray engine writes a folder of parquet shards")
-    parent = output.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(parent, os.W_OK):
-        raise ValueError(f"{parent} is not writable")
 
 
 @dataclass(frozen=True)
@@ -137,14 +91,15 @@ def _output_schema(schema, aug: Augmenter):
     return pa.schema(fields + extra)
 
 
-def _read(ray, files: list[Path]):
-    kind = RAY_FORMATS[files[0].suffix.lower()]
-    paths = [str(p) for p in files]
+def _read(ray, where: Location, files: list[str], kind: str):
+    # the local disk: paths as they are (Ray resolves them itself); elsewhere the file system
+    # opened from the URI, its credentials and endpoint included, travels to the readers
+    options = {} if where.local else {"filesystem": where.fs}
     if kind == "parquet":
-        return ray.data.read_parquet(paths)
+        return ray.data.read_parquet(files, **options)
     if kind == "json":
-        return ray.data.read_json(paths)  # pyarrow's reader: JSON Lines, into arrow blocks
-    return ray.data.read_csv(paths)
+        return ray.data.read_json(files, **options)  # pyarrow's reader: JSON Lines, into arrow blocks
+    return ray.data.read_csv(files, **options)
 
 
 def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
@@ -239,11 +194,11 @@ def augment_ray(
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if not isinstance(gpus_per_worker, (int, float)) or gpus_per_worker < 0:
         raise ValueError(f"gpus_per_worker must be a number >= 0, got {gpus_per_worker!r}")
-    output = Path(output).expanduser()
-    _check_target(output, overwrite)
+    target = locate(output)
+    check_output(target, overwrite, MANIFEST)
     from datasets import Dataset
 
-    files = None if isinstance(source, Dataset) else input_files(source)
+    where, files, kind = (None, None, None) if isinstance(source, Dataset) else list_inputs(source, RAY_FORMATS)
     try:
         import ray
     except ImportError:
@@ -265,7 +220,7 @@ def augment_ray(
             # read once, into the object store: the schema, the row count, an LLM's example pool
             # and the job all read these blocks (a count alone would read JSON Lines and CSV again)
             try:
-                ds = _read(ray, files).materialize()
+                ds = _read(ray, where, files, kind).materialize()
             except Exception as err:
                 raise ValueError(f"cannot read {len(files)} input file(s): {_cause(err)}") from None
             read_schema = ds.schema()
@@ -308,13 +263,19 @@ def augment_ray(
                 carried += [v for v in pc.drop_null(batch.column(side.column)).to_pylist() if v]
         rows_out = sum(ops.values())
         written = out.drop_columns([side.column]) if side is not None else out
-        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
-        try:
-            written.write_parquet(str(tmp / "data"))
-            shards = sorted(p.relative_to(tmp).as_posix() for p in (tmp / "data").glob("*.parquet"))
+
+        def write(data: Location) -> None:
+            written.write_parquet(data.path, **({} if data.local else {"filesystem": data.fs}))
+
+        def finish(folder: Location, shards: list[str]) -> dict:
+            found = parquet_rows(folder, [folder.child(s).path for s in shards])
+            if found != rows_out:  # workers on other machines wrote to disks this one cannot see
+                raise ValueError(f"the shards visible at {target.uri()} hold {found:,} of the {rows_out:,} rows "
+                                 "written: on a cluster of several machines, write to storage that every node "
+                                 "shares (s3://..., or a folder mounted on every node)")
             manifest = {
                 "engine": "ray", "ray": ray.__version__, "augmenter": aug.config(), "reproducible": aug.reproducible,
-                "input": [str(p) for p in files] if files is not None else "datasets.Dataset",
+                "input": [where.uri(p) for p in files] if files is not None else "datasets.Dataset",
                 "rows_in": rows_in, "rows_out": rows_out,
                 "rows_by_operation": {op: n for op, n in sorted(ops.items()) if op != ORIGINAL},
                 "originals": ops.get(ORIGINAL, 0), "shards": shards, "workers": workers, "blocks": blocks,
@@ -322,12 +283,14 @@ def augment_ray(
             }
             if side is not None:
                 manifest[side.key] = side.merge(carried)
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            _publish(tmp, output)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            return manifest
+
+        try:
+            return publish(target, MANIFEST, write, finish)
+        except ValueError:
             raise
-        return manifest
+        except Exception as err:  # the disk or the store refused a write: one line, the run's shards removed
+            raise ValueError(f"cannot write {target.uri()}: {_cause(err)}") from None
     finally:
         if ours:
             ray.shutdown()
@@ -360,20 +323,3 @@ def _cause(err: BaseException) -> str:
 
 
 _RAY_WRAPPERS = ("UserCodeException", "RayTaskError", "RayActorError")
-
-
-def _publish(tmp: Path, output: Path) -> None:
-    """``tmp`` renamed onto ``output``; an existing ``output`` (``overwrite``) moved aside first and
-    removed only after the new one is in place."""
-    old = None
-    if output.exists():
-        old = output.with_name(f".{output.name}.old-{os.getpid()}")
-        output.rename(old)
-    try:
-        tmp.rename(output)
-    except BaseException:
-        if old is not None:
-            old.rename(output)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
