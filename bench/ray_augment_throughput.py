@@ -111,13 +111,14 @@ def run(data: Path, rows: int, shards: list[int], batch_size: int) -> None:
                 rates[f"ray {workers}"] = len(ds) / seconds
                 rates[f"ray job {workers}"] = len(ds) / (seconds - manifest["seconds_connecting"])
                 print(f"  ray, {n} input file(s), {workers} worker(s): {len(ds) / seconds:9,.0f} rows/s "
-                      f"({seconds:.1f} s, of which {manifest['seconds_connecting']:.1f} s starting Ray; {manifest['rows_out']:,} rows "
-                      f"out; peak worker RSS {memory.peak_mb:,.0f} MB)")
+                      f"({seconds:.1f} s, of which {manifest['seconds_connecting']:.1f} s starting Ray; "
+                      f"{manifest['rows_out']:,} rows out; peak worker RSS {memory.peak_mb:,.0f} MB)")
             print(f"  {n} input file(s): ray 2 workers / ray 1 worker: {rates['ray 2'] / rates['ray 1']:.2f}x "
                   f"(goal >= 1.6x); without starting Ray (a cluster that runs already): "
                   f"{rates['ray job 2'] / rates['ray job 1']:.2f}x")
             print(f"  {n} input file(s): ray 2 workers / datasets.map 2 processes: "
                   f"{rates['ray 2'] / rates['datasets 2']:.2f}x (goal >= 0.8x)")
+
 
 if __name__ == "__main__":
     main()

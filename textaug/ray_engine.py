@@ -92,14 +92,11 @@ def _output_schema(schema, aug: Augmenter):
 
 
 def _read(ray, where: Location, files: list[str], kind: str):
-    # the local disk: paths as they are (Ray resolves them itself); elsewhere the file system
-    # opened from the URI, its credentials and endpoint included, travels to the readers
-    options = {} if where.local else {"filesystem": where.fs}
     if kind == "parquet":
-        return ray.data.read_parquet(files, **options)
-    if kind == "json":
-        return ray.data.read_json(files, **options)  # pyarrow's reader: JSON Lines, into arrow blocks
-    return ray.data.read_csv(files, **options)
+        return ray.data.read_parquet(files, filesystem=where.filesystem)
+    if kind == "json":  # pyarrow's reader: JSON Lines, into arrow blocks
+        return ray.data.read_json(files, filesystem=where.filesystem)
+    return ray.data.read_csv(files, filesystem=where.filesystem)
 
 
 def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
@@ -265,7 +262,7 @@ def augment_ray(
         written = out.drop_columns([side.column]) if side is not None else out
 
         def write(data: Location) -> None:
-            written.write_parquet(data.path, **({} if data.local else {"filesystem": data.fs}))
+            written.write_parquet(data.path, filesystem=data.filesystem)
 
         def finish(folder: Location, shards: list[str]) -> dict:
             found = parquet_rows(folder, [folder.child(s).path for s in shards])

@@ -46,6 +46,13 @@ class Location:
     def local(self) -> bool:
         return not self.prefix
 
+    @property
+    def filesystem(self):
+        """The file system to hand a reader or writer (Ray's, pyarrow's): None on the local disk,
+        where they resolve paths themselves; else the one opened from the URI, its keys and
+        endpoint included."""
+        return None if self.local else self.fs
+
     def child(self, name: str) -> Location:
         return Location(self.fs, f"{self.path.rstrip('/')}/{name}", self.prefix)
 
@@ -130,8 +137,8 @@ def list_inputs(sources: str | os.PathLike | Sequence[str | os.PathLike],
     ``formats``, by extension, hidden ones left out), sorted within each source, checked to exist,
     to be readable and to share one format and one file system.
 
-    Returns a location of the file system (its path: the first file), the files' paths in it, and
-    the format."""
+    Returns the first source's location (the file system of them all), the files' paths in it,
+    and the format."""
     from pyarrow import fs
 
     items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
@@ -168,8 +175,7 @@ def list_inputs(sources: str | os.PathLike | Sequence[str | os.PathLike],
     kinds = {formats[_suffix(p)] for p in found}
     if len(kinds) > 1:
         raise ValueError(f"the input mixes formats ({', '.join(sorted(kinds))}); give files of one format")
-    files = list(dict.fromkeys(found))
-    return Location(first.fs, files[0], first.prefix), files, kinds.pop()
+    return first, list(dict.fromkeys(found)), kinds.pop()
 
 
 def _suffix(path: str) -> str:
