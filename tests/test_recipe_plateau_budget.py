@@ -1,7 +1,8 @@
-"""recipes/plateau_budget.py at a reduced size (Rotten Tomatoes, 200 rows (20 carved for validation), the reference budget
-20/3 and 4/1, a BiLSTM on GloVe 50-d): every budget per seed on the same rows, carved validation like
-``textaug train``, the stopping point recorded, the table of paired differences; a bad budget
-is refused in one line; --resume trains nothing more."""
+"""recipes/plateau_budget.py at a reduced size (Rotten Tomatoes, 200 rows of which 20 are carved
+for validation, the reference budget 20/3 and 4/1, a BiLSTM on GloVe 50-d): every budget per
+seed on the same rows, carved validation like ``textaug train``, the stopping point recorded,
+the table of paired differences; a bad budget or too few rows is refused in one line; --resume
+trains nothing more."""
 
 from __future__ import annotations
 
