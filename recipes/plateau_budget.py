@@ -7,8 +7,8 @@ validation plateau, at the size where users have validation data (500 labelled r
 
 Each run is what ``textaug train --train 500-rows.csv`` does for the model: 10% of the 500 rows
 carved for validation (evaluated every epoch, best weights kept), the kind's learning rate; only
-the budget differs, written EPOCHS/PATIENCE (20/3 is the budget vector kinds had before this
-recipe). ``--dev N`` scores N rows held out of the training file (stratified, seed 0; the 500 are
+the budget differs, written EPOCHS/PATIENCE (20/3 is the vector kinds' default budget
+today). ``--dev N`` scores N rows held out of the training file (stratified, seed 0; the 500 are
 drawn from the rest) instead of the test file: the default is chosen on those rows, then
 confirmed once on the test file at seeds no choice had seen. Each seed draws its own 500 rows,
 shared by every budget. Writes runs.csv after every run (``--resume``, ``--report``) and
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fewshot import capped_test, dev_split, load_task  # noqa: E402  (the task loaders)
 from recipe_runs import add_run_options, mean_sd, previous_runs, signed, write_results  # noqa: E402
 
-#: the budget vector kinds trained before this recipe, the reference of every paired difference
+#: the vector kinds' default budget today, the reference of every paired difference
 REFERENCE = "20/3"
 NUMERIC = {"n": int, "seed": int, "epochs": int, "patience": int, "epochs_trained": float, "steps": int,
            "selected_step": int, "test_accuracy": float, "seconds": float}
@@ -50,8 +50,8 @@ def _key(run: dict) -> tuple:
 def table(runs: list[dict]) -> str:
     """Per task, model and budget: accuracy (mean ± sd), the paired difference against the
     reference budget, the epochs trained (the stopping point) and the seconds per run."""
-    lines = ["| task | scored on | model | budget (epochs/patience) | accuracy | − 20/3 (paired) | epochs trained "
-             "(mean, max) | s per run |", "|---|---|---|---|---|---|---|---|"]
+    lines = [f"| task | scored on | model | budget (epochs/patience) | accuracy | − {REFERENCE} (paired) | epochs "
+             "trained (mean, max) | s per run |", "|---|---|---|---|---|---|---|---|"]
     for task, scored, model in dict.fromkeys((r["task"], r["scored_on"], r["model"]) for r in runs):
         group = [r for r in runs if (r["task"], r["scored_on"], r["model"]) == (task, scored, model)]
         reference = {int(r["seed"]): float(r["test_accuracy"]) for r in group if r["budget"] == REFERENCE}

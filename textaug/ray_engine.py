@@ -92,11 +92,9 @@ def _output_schema(schema, aug: Augmenter):
 
 
 def _read(ray, where: Location, files: list[str], kind: str):
-    if kind == "parquet":
-        return ray.data.read_parquet(files, filesystem=where.filesystem)
-    if kind == "json":  # pyarrow's reader: JSON Lines, into arrow blocks
-        return ray.data.read_json(files, filesystem=where.filesystem)
-    return ray.data.read_csv(files, filesystem=where.filesystem)
+    """Ray Data's reader for ``kind`` (a value of :data:`RAY_FORMATS`; ``json`` is pyarrow's JSON
+    Lines reader, into arrow blocks)."""
+    return getattr(ray.data, f"read_{kind}")(files, filesystem=where.filesystem)
 
 
 def _blocks(ray, rows: int, batch_size: int, workers: int | None) -> int:
